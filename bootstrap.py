@@ -1,0 +1,87 @@
+"""Composition root: the only module that imports both the web side and persistence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from engine.calendar import WorkingCalendar
+from engine.clock import Clock, SystemClock
+from engine.policy import Policy
+from persistence import db
+from persistence.memory import MemoryDatabase, MemoryUnitOfWork
+from persistence.store import SqlUnitOfWork
+
+
+@dataclass
+class Services:
+    """What the web app and the CLI hand to engine use cases."""
+
+    uow: object
+    clock: Clock
+    policy: Policy
+    init_db: Callable[[], None] = lambda: None
+    database_url: str = "memory"
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def deps(self) -> dict[str, object]:
+        """Keyword arguments for a use case: engine.start_case(..., **services.deps())."""
+        return {"uow": self.uow, "clock": self.clock, "policy": self.policy}
+
+
+def policy_from(config: dict) -> Policy:
+    calendar = WorkingCalendar(
+        country=config.get("CALENDAR_COUNTRY", "AZ"),
+        timezone=config.get("CALENDAR_TIMEZONE", "Asia/Baku"),
+        extra_days_off=_dates(config.get("EXTRA_DAYS_OFF", "")),
+        extra_working_days=_dates(config.get("EXTRA_WORKING_DAYS", "")),
+    )
+    return Policy(
+        calendar=calendar,
+        lane_roles=dict(config.get("LANE_ROLES") or Policy().lane_roles),
+        reference_prefix=config.get("REFERENCE_PREFIX", "MG"),
+        process_key=config.get("PROCESS_KEY", "complaint_handling"),
+    )
+
+
+def sql_services(config: dict, clock: Clock | None = None) -> Services:
+    engine = db.make_engine(config["DATABASE_URL"])
+    return Services(
+        uow=SqlUnitOfWork(engine),
+        clock=clock or SystemClock(),
+        policy=policy_from(config),
+        init_db=lambda: db.upgrade(engine),
+        database_url=engine.url.render_as_string(hide_password=True),
+        extras={"engine": engine},
+    )
+
+
+def memory_services(config: dict, clock: Clock | None = None) -> Services:
+    return Services(uow=MemoryUnitOfWork(MemoryDatabase()), clock=clock or SystemClock(), policy=policy_from(config))
+
+
+def _dates(text: str | list) -> list[date]:
+    items = text if isinstance(text, list) else [t for t in text.replace(",", " ").split() if t]
+    return [d if isinstance(d, date) else date.fromisoformat(d) for d in items]
+
+
+def create_app(config: object | None = None, clock: Clock | None = None):  # type: ignore[no-untyped-def]
+    """The product's app on SQL services (SQLite file by default, PostgreSQL by DATABASE_URL)."""
+    from web import create_app as web_app
+    from web.config import Config
+
+    settings = config if config is not None else Config()
+    values = settings.as_dict() if isinstance(settings, Config) else dict(settings)  # type: ignore[call-overload]
+    if values["DATABASE_URL"].startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(values["DATABASE_URL"][len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+    return web_app(values, sql_services(values, clock))
+
+
+def main() -> None:
+    """The `complaints` console script."""
+    from web.cli import make_cli
+
+    make_cli(create_app)()

@@ -1,0 +1,32 @@
+"""The complaint-handling engine: pure domain and use cases; no Flask, no SQL.
+
+The table of contents: each use case is one function, dependencies keyword-only and last.
+"""
+
+from engine.cases import (
+    complete_task,
+    list_work_items,
+    record_status_request,
+    show_case,
+    start_case,
+    status_answer,
+)
+from engine.timers import fire_due_timers
+from engine.users import add_user, get_user, list_users
+from engine.versions import check_upload, deploy_process_version, list_versions
+
+__all__ = [
+    "add_user",
+    "get_user",
+    "list_users",
+    "check_upload",
+    "complete_task",
+    "deploy_process_version",
+    "fire_due_timers",
+    "list_versions",
+    "list_work_items",
+    "record_status_request",
+    "show_case",
+    "start_case",
+    "status_answer",
+]

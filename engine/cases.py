@@ -1,0 +1,219 @@
+"""Use cases of a complaint: start it, complete its tasks, answer a status request, show it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine import forms, history, model, ports, spiff, workflows
+from engine.clock import Clock
+from engine.errors import CaseNotFound, Forbidden, InvalidInput, ProcessError, TaskNotFound, VersionNotFound
+from engine.ids import case_reference, new_id
+from engine.intake import validate_intake
+from engine.policy import Policy
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a case stands after a use case: shown by the CLI and the web after each step."""
+
+    case_id: str
+    reference: str
+    status: str
+    stage: str
+    error: str | None
+
+
+def start_case(
+    intake: Mapping[str, Any],
+    *,
+    actor: model.Actor,
+    uow: ports.UnitOfWork,
+    clock: Clock,
+    policy: Policy,
+    process_key: str | None = None,
+) -> Progress:
+    """Record a complaint from any channel; incomplete data is kept and asked for later."""
+    now = clock.now()
+    values = validate_intake(intake, now)
+    received_at = values.pop("received_at")
+    with uow:
+        key = process_key or policy.process_key
+        version = uow.versions.latest(key)
+        if version is None:
+            raise VersionNotFound(f"No version of process '{key}' is deployed yet.")
+        case_id = new_id()
+        year = policy.calendar.local_date(received_at).year
+        reference = case_reference(policy.reference_prefix, year, uow.cases.next_sequence(year))
+        personal = model.PersonalData(new_id(), case_id, **{k: values[k] for k in model.PERSONAL_FIELDS})
+        data = {
+            "reference": reference, "channel": values["channel"],
+            "received_at": received_at.isoformat(), "missing": personal.missing(),
+        }  # fmt: skip
+        case = model.Case(
+            case_id, reference, key, version.id, data["channel"], received_at, "open", "",
+            {}, None, [], now, now,
+        )  # fmt: skip
+        workflow = spiff.create(workflows.bundle(version), policy.script_engine, data)
+        with spiff.clock_in_use(clock):
+            thrown, error = _run(lambda: spiff.advance(workflow))
+        _fail_if(case, error)
+        changes = workflows.project(case, version, workflow, thrown, now, set())
+        started = {"version_id": version.id, "data": data, "personal_data_id": personal.id}
+        events = [history.record(case, "case_started", actor.id, now, started)]
+        events += _failure_event(case, error, actor, now)
+        workflows.store(uow, case, events, changes, new=True)
+        uow.personal_data.add(personal)
+        uow.commit()
+    workflows.keep(case, workflow, policy)
+    return _progress(case)
+
+
+def complete_task(
+    case_id: str,
+    task_id: str,
+    data: Mapping[str, Any],
+    *,
+    actor: model.Actor,
+    uow: ports.UnitOfWork,
+    clock: Clock,
+    policy: Policy,
+) -> Progress:
+    """Complete a ready task of the actor's lane with form data; the case moves on."""
+    now = clock.now()
+    with uow:
+        case = uow.cases.get(case_id)
+        item = _ready_item(uow, case, task_id)
+        if policy.roles_for_lane(item.lane) not in actor.roles:
+            raise Forbidden(f"Task '{item.name}' belongs to the {item.lane} lane; you are not in it.")
+        version = uow.versions.get(case.version_id)
+        values = forms.validate_data(version.forms.get(item.form or ""), data, today=policy.calendar.local_date(now))
+        personal_fields = {k: values.pop(k) for k in list(values) if k in model.PERSONAL_FIELDS}
+        if personal_fields:
+            values["missing"] = _update_personal(uow, case, personal_fields)
+        workflow = workflows.take(case, version, policy)
+        before = workflows.ready_ids(workflow)
+        with spiff.clock_in_use(clock):
+            thrown, error = _run(lambda: spiff.complete(workflow, task_id, values))
+        _fail_if(case, error)
+        changes = workflows.project(case, version, workflow, thrown, now, before)
+        done = {"task_id": task_id, "bpmn_id": item.bpmn_id, "data": values, "personal_fields": sorted(personal_fields)}
+        events = [history.record(case, "task_completed", actor.id, now, done)]
+        events += _failure_event(case, error, actor, now)
+        workflows.store(uow, case, events, changes, new=False)
+        uow.commit()
+    workflows.keep(case, workflow, policy)
+    return _progress(case)
+
+
+def record_status_request(
+    reference: str,
+    channel: str,
+    *,
+    requester: str,
+    actor: model.Actor,
+    uow: ports.UnitOfWork,
+    clock: Clock,
+    policy: Policy,
+    told: str = "",
+) -> model.StatusAnswer:
+    """Answer "where is my complaint?" and record that it was asked (POLICY.md §4)."""
+    now = clock.now()
+    if channel not in model.CHANNELS + ("status_page", "in_person"):
+        raise InvalidInput(f"Unknown channel '{channel}'.", {"channel": ["Unknown channel."]})
+    with uow:
+        case = uow.cases.by_reference(reference)
+        version = uow.versions.get(case.version_id)
+        workflow = workflows.take(case, version, policy)
+        before = workflows.ready_ids(workflow)
+        request = {"channel": channel, "requester": requester, "told": told}
+        with spiff.clock_in_use(clock):
+            _, thrown = spiff.send_message(workflow, "status_request", request)
+        changes = workflows.project(case, version, workflow, thrown, now, before)
+        events = [history.record(case, "status_requested", actor.id, now, request)]
+        workflows.store(uow, case, events, changes, new=False)
+        answer = status_answer(case, uow.events.for_case(case.id))
+        uow.commit()
+    workflows.keep(case, workflow, policy)
+    return answer
+
+
+def status_answer(case: model.Case, events: list[model.Event]) -> model.StatusAnswer:
+    """Stage, the resolution deadline (the latest pending SLA timer) and the latest delay."""
+    delays = [e.data["data"] for e in events if e.type == "task_completed" and "new_date" in e.data.get("data", {})]
+    latest = max((d.due for d in case.deadlines if not d.passed), default=None)
+    delay = delays[-1] if delays else {}
+    return model.StatusAnswer(
+        case.reference, case.stage, case.status, latest, delay.get("delay_reason"), delay.get("new_date")
+    )
+
+
+def show_case(reference_or_id: str, *, uow: ports.UnitOfWork) -> model.CaseView:
+    """Everything known about a case (read only)."""
+    with uow:
+        case = _find(uow, reference_or_id)
+        return model.CaseView(
+            case,
+            uow.personal_data.for_case(case.id),
+            uow.work_items.for_case(case.id),
+            uow.events.for_case(case.id),
+            uow.outbox.for_case(case.id),
+        )
+
+
+def list_work_items(
+    lanes: list[str], *, uow: ports.UnitOfWork, assignee: str | None = None, limit: int = 50, offset: int = 0
+) -> list[model.WorkItem]:
+    """The ready tasks of some lanes (a role's task list), soonest due first (read only)."""
+    with uow:
+        return uow.work_items.listing(lanes, assignee=assignee, limit=limit, offset=offset)
+
+
+def _find(uow: ports.UnitOfWork, reference_or_id: str) -> model.Case:
+    try:
+        return uow.cases.by_reference(reference_or_id)
+    except CaseNotFound:
+        return uow.cases.get(reference_or_id)
+
+
+def _ready_item(uow: ports.UnitOfWork, case: model.Case, task_id: str) -> model.WorkItem:
+    for item in uow.work_items.for_case(case.id):
+        if item.task_id == task_id:
+            return item
+    raise TaskNotFound(f"Case {case.reference} has no ready task {task_id!r} (done already, or never existed).")
+
+
+def _update_personal(uow: ports.UnitOfWork, case: model.Case, values: Mapping[str, Any]) -> list[str]:
+    personal = uow.personal_data.for_case(case.id) or model.PersonalData(new_id(), case.id)
+    for name, value in values.items():
+        setattr(personal, name, value)
+    missing = personal.missing()
+    if missing:
+        raise InvalidInput(
+            "Registration needs surname, given name, description and a phone or an e-mail.",
+            {name: ["Required."] for name in missing},
+        )
+    uow.personal_data.save(personal)
+    return missing
+
+
+def _run(step: Callable[[], list[spiff.Thrown]]) -> tuple[list[spiff.Thrown], str | None]:
+    """Run a workflow step; a process failure becomes the case's error instead of an exception."""
+    try:
+        return step(), None
+    except ProcessError as error:
+        return [], str(error)
+
+
+def _fail_if(case: model.Case, error: str | None) -> None:
+    if error:
+        case.status, case.error = "errored", error
+
+
+def _failure_event(case: model.Case, error: str | None, actor: model.Actor, now: Any) -> list[model.Event]:
+    return [history.record(case, "process_failed", actor.id, now, {"error": error})] if error else []
+
+
+def _progress(case: model.Case) -> Progress:
+    return Progress(case.id, case.reference, case.status, case.stage, case.error)

@@ -1,0 +1,72 @@
+"""The interfaces the engine needs; persistence/ implements them (memory, SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from engine import model
+
+
+class VersionStore(Protocol):
+    def add(self, version: model.ProcessVersion) -> None: ...
+    def get(self, version_id: str) -> model.ProcessVersion: ...  # raises VersionNotFound
+    def latest(self, process_key: str) -> model.ProcessVersion | None: ...
+    def list(self, process_key: str | None = None) -> list[model.ProcessVersion]: ...
+
+
+class CaseStore(Protocol):
+    def add(self, case: model.Case) -> None: ...
+    def get(self, case_id: str) -> model.Case: ...  # raises CaseNotFound
+    def by_reference(self, reference: str) -> model.Case: ...  # raises CaseNotFound
+    def save(self, case: model.Case) -> None: ...  # bumps revision; raises StaleCase
+    def claim_due(self, now: datetime, exclude: set[str]) -> model.Case | None: ...  # O(due); locks on PG
+    def next_sequence(self, year: int) -> int: ...
+
+
+class PersonalDataStore(Protocol):
+    def add(self, personal: model.PersonalData) -> None: ...
+    def for_case(self, case_id: str) -> model.PersonalData | None: ...
+    def save(self, personal: model.PersonalData) -> None: ...
+
+
+class WorkItemStore(Protocol):
+    def update(self, case_id: str, remove: Sequence[str], add: Sequence[model.WorkItem]) -> None: ...
+    def for_case(self, case_id: str) -> list[model.WorkItem]: ...
+    def listing(
+        self, lanes: Sequence[str], *, assignee: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[model.WorkItem]: ...
+
+
+class EventLog(Protocol):
+    def append(self, event: model.Event) -> None: ...
+    def for_case(self, case_id: str) -> list[model.Event]: ...
+
+
+class Outbox(Protocol):
+    def add(self, message: model.OutboxMessage) -> None: ...
+    def for_case(self, case_id: str) -> list[model.OutboxMessage]: ...
+
+
+class UserStore(Protocol):
+    def add(self, user: model.User) -> None: ...  # raises Conflict if the username exists
+    def get(self, username: str) -> model.User | None: ...
+    def list(self) -> list[model.User]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: rolled back on exit unless `commit()` was called."""
+
+    versions: VersionStore
+    cases: CaseStore
+    personal_data: PersonalDataStore
+    work_items: WorkItemStore
+    events: EventLog
+    outbox: Outbox
+    users: UserStore
+
+    def __enter__(self) -> UnitOfWork: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...

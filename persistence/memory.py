@@ -1,0 +1,213 @@
+"""An in-memory unit of work with the same contract as the SQL one (unit tests, fakes).
+
+A transaction works on a private copy and records its writes; `commit` checks the revisions
+of the cases it saved and replays the writes on the shared tables, so rollback and stale
+updates behave as they do in the database.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from engine import model
+from engine.errors import CaseNotFound, Conflict, StaleCase, VersionNotFound
+
+
+@dataclass
+class Tables:
+    versions: dict[str, model.ProcessVersion] = field(default_factory=dict)
+    cases: dict[str, model.Case] = field(default_factory=dict)
+    personal: dict[str, model.PersonalData] = field(default_factory=dict)
+    work_items: dict[tuple[str, str], model.WorkItem] = field(default_factory=dict)
+    events: dict[str, list[model.Event]] = field(default_factory=dict)
+    outbox: dict[str, model.OutboxMessage] = field(default_factory=dict)
+    sequences: dict[int, int] = field(default_factory=dict)
+    users: dict[str, model.User] = field(default_factory=dict)
+
+
+class MemoryDatabase:
+    def __init__(self) -> None:
+        self.tables = Tables()
+        self.lock = threading.Lock()
+
+
+Op = Callable[[Tables], None]
+
+
+class MemoryUnitOfWork:
+    def __init__(self, db: MemoryDatabase | None = None):
+        self.db = db or MemoryDatabase()
+
+    def __enter__(self) -> MemoryUnitOfWork:
+        with self.db.lock:
+            self.work = copy.deepcopy(self.db.tables)
+        self.ops: list[Op] = []
+        self.expected: dict[str, int] = {}
+        self.versions = _Versions(self)
+        self.cases = _Cases(self)
+        self.personal_data = _Personal(self)
+        self.work_items = _WorkItems(self)
+        self.events = _Events(self)
+        self.outbox = _Outbox(self)
+        self.users = _Users(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rollback()
+
+    def write(self, op: Op) -> None:
+        op(self.work)
+        self.ops.append(op)
+
+    def commit(self) -> None:
+        with self.db.lock:
+            for case_id, revision in self.expected.items():
+                current = self.db.tables.cases.get(case_id)
+                if current is not None and current.revision != revision:
+                    raise StaleCase(f"Case {current.reference} was changed by someone else; reload it.")
+            for op in self.ops:
+                op(self.db.tables)
+        self.ops, self.expected = [], {}
+
+    def rollback(self) -> None:
+        self.ops, self.expected = [], {}
+
+
+def _put(table: str, key: Any, value: Any) -> Op:
+    frozen = copy.deepcopy(value)
+    return lambda t: getattr(t, table).__setitem__(key, copy.deepcopy(frozen))
+
+
+class _Store:
+    def __init__(self, uow: MemoryUnitOfWork):
+        self.uow = uow
+        self.t = uow.work
+
+
+class _Versions(_Store):
+    def add(self, version: model.ProcessVersion) -> None:
+        if any(v.process_key == version.process_key and v.number == version.number for v in self.t.versions.values()):
+            raise Conflict(f"Version {version.number} of {version.process_key} was deployed meanwhile.")
+        self.uow.write(_put("versions", version.id, version))
+
+    def get(self, version_id: str) -> model.ProcessVersion:
+        if version_id not in self.t.versions:
+            raise VersionNotFound(f"No process version {version_id!r}.")
+        return copy.deepcopy(self.t.versions[version_id])
+
+    def latest(self, process_key: str) -> model.ProcessVersion | None:
+        versions = self.list(process_key)
+        return max(versions, key=lambda v: v.number) if versions else None
+
+    def list(self, process_key: str | None = None) -> list[model.ProcessVersion]:
+        return [copy.deepcopy(v) for v in self.t.versions.values() if process_key in (None, v.process_key)]
+
+
+class _Cases(_Store):
+    def add(self, case: model.Case) -> None:
+        self.uow.write(_put("cases", case.id, case))
+
+    def get(self, case_id: str) -> model.Case:
+        if case_id not in self.t.cases:
+            raise CaseNotFound(f"No case {case_id!r}.")
+        return copy.deepcopy(self.t.cases[case_id])
+
+    def by_reference(self, reference: str) -> model.Case:
+        for case in self.t.cases.values():
+            if case.reference == reference:
+                return copy.deepcopy(case)
+        raise CaseNotFound(f"No case with reference {reference!r}.")
+
+    def save(self, case: model.Case) -> None:
+        self.uow.expected.setdefault(case.id, case.revision)
+        if self.t.cases[case.id].revision != case.revision:
+            raise StaleCase(f"Case {case.reference} was changed by someone else; reload it.")
+        case.revision += 1
+        self.uow.write(_put("cases", case.id, case))
+
+    def claim_due(self, now: datetime, exclude: set[str]) -> model.Case | None:
+        due = [
+            c for c in self.t.cases.values()
+            if c.next_timer_at is not None and c.next_timer_at <= now and c.id not in exclude
+        ]  # fmt: skip
+        return copy.deepcopy(min(due, key=lambda c: c.next_timer_at)) if due else None  # type: ignore[arg-type, return-value]
+
+    def next_sequence(self, year: int) -> int:
+        number = self.t.sequences.get(year, 0) + 1
+
+        def bump(t: Tables) -> None:
+            t.sequences[year] = t.sequences.get(year, 0) + 1
+
+        self.uow.write(bump)
+        return number
+
+
+class _Personal(_Store):
+    def add(self, personal: model.PersonalData) -> None:
+        self.uow.write(_put("personal", personal.case_id, personal))
+
+    save = add
+
+    def for_case(self, case_id: str) -> model.PersonalData | None:
+        return copy.deepcopy(self.t.personal.get(case_id))
+
+
+class _WorkItems(_Store):
+    def update(self, case_id: str, remove: Sequence[str], add: Sequence[model.WorkItem]) -> None:
+        items = [copy.deepcopy(i) for i in add]
+
+        def op(t: Tables) -> None:
+            for task_id in remove:
+                t.work_items.pop((case_id, task_id), None)
+            for item in items:
+                t.work_items[(case_id, item.task_id)] = copy.deepcopy(item)
+
+        self.uow.write(op)
+
+    def for_case(self, case_id: str) -> list[model.WorkItem]:
+        return [copy.deepcopy(i) for (c, _), i in self.t.work_items.items() if c == case_id]
+
+    def listing(
+        self, lanes: Sequence[str], *, assignee: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[model.WorkItem]:
+        items = [
+            i for i in self.t.work_items.values()
+            if i.lane in lanes and (assignee is None or i.assignee == assignee)
+        ]  # fmt: skip
+        items.sort(key=lambda i: (i.due_at is None, i.due_at or i.created_at, i.created_at))
+        return [copy.deepcopy(i) for i in items[offset : offset + limit]]
+
+
+class _Events(_Store):
+    def append(self, event: model.Event) -> None:
+        frozen = copy.deepcopy(event)
+        self.uow.write(lambda t: t.events.setdefault(event.case_id, []).append(copy.deepcopy(frozen)))
+
+    def for_case(self, case_id: str) -> list[model.Event]:
+        return copy.deepcopy(self.t.events.get(case_id, []))
+
+
+class _Outbox(_Store):
+    def add(self, message: model.OutboxMessage) -> None:
+        self.uow.write(_put("outbox", message.id, message))
+
+    def for_case(self, case_id: str) -> list[model.OutboxMessage]:
+        return [copy.deepcopy(m) for m in self.t.outbox.values() if m.case_id == case_id]
+
+
+class _Users(_Store):
+    def add(self, user: model.User) -> None:
+        if user.username in self.t.users:
+            raise Conflict(f"User {user.username!r} exists already.")
+        self.uow.write(_put("users", user.username, user))
+
+    def get(self, username: str) -> model.User | None:
+        return copy.deepcopy(self.t.users.get(username))
+
+    def list(self) -> list[model.User]:
+        return [copy.deepcopy(u) for u in self.t.users.values()]

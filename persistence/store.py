@@ -1,0 +1,258 @@
+"""The SQL unit of work: one connection and transaction per `with uow:`, Core statements only.
+
+Cases are saved with `WHERE revision = :read` (optimistic lock); due timers are claimed with
+FOR UPDATE SKIP LOCKED on PostgreSQL. Workflow state is stored as compressed JSON.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from engine import model
+from engine.errors import CaseNotFound, Conflict, StaleCase, VersionNotFound
+from persistence import tables as t
+
+
+def encode_state(state: dict[str, Any]) -> bytes:
+    return zlib.compress(orjson.dumps(state), 1)
+
+
+def decode_state(blob: bytes) -> dict[str, Any]:
+    return orjson.loads(zlib.decompress(blob))
+
+
+class SqlUnitOfWork:
+    """Re-enterable: each `with` block is a new transaction on a pooled connection."""
+
+    def __init__(self, engine: Engine, versions_cache: dict[str, model.ProcessVersion] | None = None):
+        self.engine = engine
+        self.versions_cache = versions_cache if versions_cache is not None else {}
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self.connection = self.engine.connect()
+        self.transaction = self.connection.begin()
+        self.versions = SqlVersions(self.connection, self.versions_cache)
+        self.cases = SqlCases(self.connection)
+        self.personal_data = SqlPersonalData(self.connection)
+        self.work_items = SqlWorkItems(self.connection)
+        self.events = SqlEvents(self.connection)
+        self.outbox = SqlOutbox(self.connection)
+        self.users = SqlUsers(self.connection)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self.transaction.is_active:
+                self.transaction.rollback()
+        finally:
+            self.connection.close()
+
+    def commit(self) -> None:
+        try:
+            self.transaction.commit()
+        except (IntegrityError, OperationalError) as error:
+            raise Conflict(f"The change could not be saved: {error.orig}; try again.") from None
+
+    def rollback(self) -> None:
+        self.transaction.rollback()
+
+
+class _Table:
+    def __init__(self, connection: Connection):
+        self.c = connection
+
+    def _run(self, statement: Any, rows: Any = None) -> Any:
+        """Execute a write; a concurrent writer or a duplicate key becomes a Conflict."""
+        try:
+            return self.c.execute(statement, rows)
+        except IntegrityError as error:
+            raise Conflict(f"Conflicting change: {error.orig}") from None
+        except OperationalError as error:
+            if "locked" in str(error.orig):
+                raise StaleCase("The case is being changed by someone else; try again.") from None
+            raise
+
+
+class SqlVersions(_Table):
+    def __init__(self, connection: Connection, cache: dict[str, model.ProcessVersion]):
+        super().__init__(connection)
+        self.cache = cache  # versions are immutable: cache them by id
+
+    def add(self, version: model.ProcessVersion) -> None:
+        self._run(insert(t.process_versions).values(**vars(version)))
+
+    def get(self, version_id: str) -> model.ProcessVersion:
+        if version_id not in self.cache:
+            row = self.c.execute(select(t.process_versions).where(t.process_versions.c.id == version_id)).first()
+            if row is None:
+                raise VersionNotFound(f"No process version {version_id!r}.")
+            self.cache[version_id] = model.ProcessVersion(**row._mapping)
+        return self.cache[version_id]
+
+    def latest(self, process_key: str) -> model.ProcessVersion | None:
+        query = (
+            select(t.process_versions.c.id)
+            .where(t.process_versions.c.process_key == process_key)
+            .order_by(t.process_versions.c.number.desc())
+            .limit(1)
+        )
+        version_id = self.c.execute(query).scalar()
+        return self.get(version_id) if version_id else None
+
+    def list(self, process_key: str | None = None) -> list[model.ProcessVersion]:
+        query = select(t.process_versions.c.id)
+        if process_key is not None:
+            query = query.where(t.process_versions.c.process_key == process_key)
+        return [self.get(version_id) for version_id in self.c.execute(query).scalars()]
+
+
+def _case(row: Any) -> model.Case:
+    values = dict(row._mapping)
+    values["state"] = decode_state(values["state"])
+    values["deadlines"] = [
+        model.Deadline(d["bpmn_id"], d["name"], datetime.fromisoformat(d["due"]), d.get("passed", False))
+        for d in values["deadlines"]
+    ]
+    return model.Case(**values)
+
+
+def _case_row(case: model.Case) -> dict[str, Any]:
+    values = dict(vars(case))
+    values["state"] = encode_state(case.state)
+    values["deadlines"] = [
+        {"bpmn_id": d.bpmn_id, "name": d.name, "due": d.due.isoformat(), "passed": d.passed} for d in case.deadlines
+    ]
+    return values
+
+
+class SqlCases(_Table):
+    def add(self, case: model.Case) -> None:
+        self._run(insert(t.cases).values(**_case_row(case)))
+
+    def get(self, case_id: str) -> model.Case:
+        row = self.c.execute(select(t.cases).where(t.cases.c.id == case_id)).first()
+        if row is None:
+            raise CaseNotFound(f"No case {case_id!r}.")
+        return _case(row)
+
+    def by_reference(self, reference: str) -> model.Case:
+        row = self.c.execute(select(t.cases).where(t.cases.c.reference == reference)).first()
+        if row is None:
+            raise CaseNotFound(f"No case with reference {reference!r}.")
+        return _case(row)
+
+    def save(self, case: model.Case) -> None:
+        values = _case_row(case)
+        values["revision"] = case.revision + 1
+        statement = (
+            update(t.cases)
+            .where(t.cases.c.id == case.id, t.cases.c.revision == case.revision)
+            .values(**{k: v for k, v in values.items() if k != "id"})
+        )
+        if self._run(statement).rowcount != 1:
+            raise StaleCase(f"Case {case.reference} was changed by someone else meanwhile; reload it.")
+        case.revision += 1
+
+    def claim_due(self, now: datetime, exclude: set[str]) -> model.Case | None:
+        query = select(t.cases).where(t.cases.c.next_timer_at <= now)
+        if exclude:
+            query = query.where(t.cases.c.id.not_in(sorted(exclude)))
+        query = query.order_by(t.cases.c.next_timer_at).limit(1).with_for_update(skip_locked=True)
+        row = self.c.execute(query).first()
+        return _case(row) if row else None
+
+    def next_sequence(self, year: int) -> int:
+        dialect = postgresql if self.c.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(t.reference_counters)
+            .values(year=year, last=1)
+            .on_conflict_do_update(
+                index_elements=["year"], set_={"last": t.reference_counters.c.last + 1}
+            )
+            .returning(t.reference_counters.c.last)
+        )
+        return int(self._run(statement).scalar_one())
+
+    def count(self) -> int:
+        return int(self.c.execute(select(func.count()).select_from(t.cases)).scalar_one())
+
+
+class SqlPersonalData(_Table):
+    def add(self, personal: model.PersonalData) -> None:
+        self._run(insert(t.personal_data).values(**vars(personal)))
+
+    def for_case(self, case_id: str) -> model.PersonalData | None:
+        row = self.c.execute(select(t.personal_data).where(t.personal_data.c.case_id == case_id)).first()
+        return model.PersonalData(**row._mapping) if row else None
+
+    def save(self, personal: model.PersonalData) -> None:
+        values = {k: v for k, v in vars(personal).items() if k not in ("id", "case_id")}
+        self._run(update(t.personal_data).where(t.personal_data.c.id == personal.id).values(**values))
+
+
+class SqlWorkItems(_Table):
+    def update(self, case_id: str, remove: Sequence[str], add: Sequence[model.WorkItem]) -> None:
+        if remove:
+            w = t.work_items.c
+            self._run(delete(t.work_items).where(w.case_id == case_id, w.task_id.in_(list(remove))))
+        if add:
+            self._run(insert(t.work_items), [vars(item) for item in add])
+
+    def for_case(self, case_id: str) -> list[model.WorkItem]:
+        rows = self.c.execute(select(t.work_items).where(t.work_items.c.case_id == case_id))
+        return [model.WorkItem(**row._mapping) for row in rows]
+
+    def listing(
+        self, lanes: Sequence[str], *, assignee: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[model.WorkItem]:
+        w = t.work_items.c
+        query = select(t.work_items).where(w.lane.in_(list(lanes)))
+        if assignee is not None:
+            query = query.where(w.assignee == assignee)
+        query = query.order_by(w.due_at.is_(None), w.due_at, w.created_at).limit(limit).offset(offset)
+        return [model.WorkItem(**row._mapping) for row in self.c.execute(query)]
+
+
+class SqlEvents(_Table):
+    def append(self, event: model.Event) -> None:
+        self._run(insert(t.events).values(**vars(event)))
+
+    def for_case(self, case_id: str) -> list[model.Event]:
+        e = t.events.c
+        query = select(e.case_id, e.seq, e.type, e.actor, e.at, e.data, e.prev_hash, e.hash)
+        rows = self.c.execute(query.where(e.case_id == case_id).order_by(e.seq))
+        return [model.Event(**row._mapping) for row in rows]
+
+
+class SqlOutbox(_Table):
+    def add(self, message: model.OutboxMessage) -> None:
+        self._run(insert(t.outbox).values(**vars(message)))
+
+    def for_case(self, case_id: str) -> list[model.OutboxMessage]:
+        rows = self.c.execute(select(t.outbox).where(t.outbox.c.case_id == case_id).order_by(t.outbox.c.created_at))
+        return [model.OutboxMessage(**row._mapping) for row in rows]
+
+
+class SqlUsers(_Table):
+    def add(self, user: model.User) -> None:
+        self._run(insert(t.users).values(**dict(vars(user), roles=" ".join(sorted(user.roles)))))
+
+    def get(self, username: str) -> model.User | None:
+        row = self.c.execute(select(t.users).where(t.users.c.username == username)).first()
+        return _user(row) if row else None
+
+    def list(self) -> list[model.User]:
+        return [_user(row) for row in self.c.execute(select(t.users).order_by(t.users.c.username))]
+
+
+def _user(row: Any) -> model.User:
+    values = dict(row._mapping)
+    return model.User(**dict(values, roles=frozenset(values["roles"].split())))

@@ -1,0 +1,355 @@
+"""The `complaints` command line: every use case from the shell, with a clock that can be moved.
+
+`complaints --now 2026-03-20T10:00+04:00 fire-timers` drives a case through its SLA timers
+without waiting; `--now` is refused unless the app runs in demo or test mode.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, routes_command, shell_command
+
+import engine
+from engine import model
+from engine.clock import Clock, SettableClock
+from engine.errors import DomainError, InvalidInput, TaskNotFound
+from web import runner
+from web.deps import services
+
+NOW_KEY = "complaints.now"
+
+
+def make_cli(create_app: Callable[[], Flask]) -> click.Group:
+    """The console script's group; `create_app` comes from the composition root."""
+    now = click.Option(
+        ["--now"], metavar="ISO-DATETIME", expose_value=False, is_eager=True,
+        callback=lambda ctx, _p, value: ctx.meta.__setitem__(NOW_KEY, value),
+        help="Run as if it were this moment (demo/test mode only), e.g. 2026-03-20T10:00+04:00.",
+    )  # fmt: skip
+    group = FlaskGroup(create_app=create_app, add_default_commands=False, params=[now], load_dotenv=False)
+    group.add_command(shell_command)
+    group.add_command(routes_command)
+    return group
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_db, deploy, start, tasks, complete, fire_timers, show, status, versions, users, worker, setup, run):
+        app.cli.add_command(command)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def clock() -> Clock:
+    """The services' clock, or a fixed one from --now (demo and test mode only)."""
+    value = click.get_current_context().meta.get(NOW_KEY)
+    if not value:
+        return services().clock
+    if not (current_app.config.get("DEMO_MODE") or current_app.config.get("TESTING")):
+        raise click.UsageError("--now is refused: the clock can only be moved in demo or test mode (COMPLAINTS_DEMO=1).")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date-time", param_hint="--now") from None
+    if moment.tzinfo is None:
+        raise click.BadParameter("give a UTC offset, e.g. 2026-03-20T10:00+04:00", param_hint="--now")
+    return SettableClock(moment)
+
+
+def deps() -> dict[str, Any]:
+    return dict(services().deps(), clock=clock())
+
+
+def actor(username: str) -> model.Actor:
+    return engine.get_user(username, uow=services().uow).actor()
+
+
+def domain_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Print an engine error as a clear message and exit 1; never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DomainError as error:
+            click.secho(f"Error: {error}", fg="red", err=True)
+            for field, messages in getattr(error, "errors", {}).items():
+                click.echo(f"  {field}: {' '.join(map(str, _flatten(messages)))}", err=True)
+            raise SystemExit(1) from None
+
+    return wrapper
+
+
+def _flatten(messages: Any) -> list[Any]:
+    if isinstance(messages, dict):
+        return [f"{k}: {' '.join(map(str, _flatten(v)))}" for k, v in messages.items()]
+    return list(messages) if isinstance(messages, list) else [messages]
+
+
+def local(moment: datetime | None) -> str:
+    if moment is None:
+        return "-"
+    return moment.astimezone(services().policy.calendar.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def countdown(due: datetime | None, now: datetime) -> str:
+    if due is None:
+        return ""
+    days = services().policy.calendar.working_days_between(now, due)
+    if due < now:
+        return "OVERDUE"
+    return f"{days} working day(s) left"
+
+
+as_option = click.option("--as", "username", required=True, envvar="COMPLAINTS_USER", help="Act as this user.")
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    services().init_db()
+    click.echo(f"Database ready: {services().database_url}")
+
+
+@click.command()
+@click.argument("bpmn_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key", help="Process key (default: the configured complaint process).")
+@click.option("--forms", "forms_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder with the .form files (default: forms/ beside the BPMN file).")
+@click.option("--comment", default="", help="Why this version.")
+@as_option
+@domain_errors
+def deploy(bpmn_file: Path, key: str | None, forms_dir: Path | None, comment: str, username: str) -> None:
+    """Deploy a BPMN file (and its forms) as a new process version."""
+    forms_dir = forms_dir or bpmn_file.parent / "forms"
+    form_files = {f"forms/{p.name}": p.read_bytes() for p in sorted(forms_dir.glob("*.form"))} if forms_dir.is_dir() else {}
+    version, new = engine.deploy_process_version(
+        key or current_app.config["PROCESS_KEY"], bpmn_file.read_bytes(), form_files,
+        actor=actor(username), comment=comment, **deps(),
+    )  # fmt: skip
+    verb = "Deployed" if new else "Already deployed as"
+    click.echo(f"{verb} {version.process_key} version {version.number} ({version.id[:12]}): {version.name}")
+
+
+@click.command()
+@click.option("--channel", required=True, type=click.Choice(model.CHANNELS))
+@click.option("--received-at", help="Moment of receipt, ISO with offset (default: now).")
+@click.option("--surname", default="")
+@click.option("--given-name", default="")
+@click.option("--patronymic", default="")
+@click.option("--phone", default="")
+@click.option("--email", default="")
+@click.option("--employee", default="", help="Employee who served the customer.")
+@click.option("--description", default="")
+@as_option
+@domain_errors
+def start(username: str, **intake: str) -> None:
+    """Record a complaint (incomplete data is kept; the register task asks for the rest)."""
+    progress = engine.start_case(intake, actor=actor(username), **deps())
+    click.echo(f"Case {progress.reference} started ({progress.case_id}).")
+    _print_progress(progress)
+
+
+@click.command()
+@click.option("--role", "roles", multiple=True, help="List the work of this role (repeatable).")
+@click.option("--as", "username", envvar="COMPLAINTS_USER", help="List the work of this user's roles.")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@domain_errors
+def tasks(roles: tuple[str, ...], username: str | None, limit: int, as_json: bool) -> None:
+    """List the ready work items of a role or a user, soonest due first."""
+    if not roles and not username:
+        raise click.UsageError("give --role or --as")
+    role_set = frozenset(roles) | (actor(username).roles if username else frozenset())
+    lanes = services().policy.lanes_for_roles(role_set)
+    items = engine.list_work_items(lanes, uow=services().uow, limit=limit)
+    now = clock().now()
+    if as_json:
+        click.echo(json.dumps([_item_json(i) for i in items], indent=2, ensure_ascii=False))
+        return
+    if not items:
+        click.echo(f"No ready tasks for lanes: {', '.join(lanes) or 'none'}.")
+    for item in items:
+        click.echo(
+            f"{item.reference}  {item.task_id[:8]}  {item.name:<32} {item.lane:<10} due {local(item.due_at)}  "
+            f"{countdown(item.due_at, now)}"
+        )
+
+
+def _print_progress(progress: Any) -> None:
+    click.echo(f"  status: {progress.status}; stage: {progress.stage}")
+    if progress.error:
+        click.secho(f"  the process failed: {progress.error}", fg="red")
+
+
+def _item_json(item: model.WorkItem) -> dict[str, Any]:
+    return {
+        "reference": item.reference, "case_id": item.case_id, "task_id": item.task_id,
+        "bpmn_id": item.bpmn_id, "name": item.name, "lane": item.lane, "form": item.form,
+        "due_at": item.due_at.isoformat() if item.due_at else None, "assignee": item.assignee,
+    }  # fmt: skip
+
+
+@click.command()
+@click.argument("case")
+@click.argument("task")
+@click.option("--data", "data_json", help="Form data as a JSON object.")
+@click.option("-f", "--field", "pairs", multiple=True, metavar="KEY=VALUE", help="A form field (repeatable).")
+@as_option
+@domain_errors
+def complete(case: str, task: str, data_json: str | None, pairs: tuple[str, ...], username: str) -> None:
+    """Complete TASK (its id, id prefix or BPMN id) of CASE (reference or id) with form data."""
+    data = _form_data(data_json, pairs)
+    view = engine.show_case(case, uow=services().uow)
+    item = _resolve_task(view, task)
+    progress = engine.complete_task(view.case.id, item.task_id, data, actor=actor(username), **deps())
+    click.echo(f"Completed '{item.name}' of {progress.reference}.")
+    _print_progress(progress)
+
+
+def _form_data(data_json: str | None, pairs: tuple[str, ...]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if data_json:
+        try:
+            data = json.loads(data_json)
+        except json.JSONDecodeError as error:
+            raise InvalidInput(f"--data is not valid JSON: {error}") from None
+        if not isinstance(data, dict):
+            raise InvalidInput("--data must be a JSON object")
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InvalidInput(f"-f {pair!r}: expected KEY=VALUE")
+        data[key.strip()] = value
+    return data
+
+
+def _resolve_task(view: model.CaseView, task: str) -> model.WorkItem:
+    matches = [i for i in view.work_items if task in (i.task_id, i.bpmn_id)]
+    matches = matches or [i for i in view.work_items if len(task) >= 4 and i.task_id.startswith(task)]
+    if len(matches) == 1:
+        return matches[0]
+    ready = ", ".join(f"{i.bpmn_id} ({i.task_id[:8]})" for i in view.work_items) or "none"
+    problem = "is ambiguous" if matches else "is not a ready task"
+    raise TaskNotFound(f"{task!r} {problem} of {view.case.reference}; ready: {ready}.")
+
+
+@click.command("fire-timers")
+@click.option("--limit", default=1000, show_default=True, help="At most this many cases.")
+def fire_timers(limit: int) -> None:
+    """Fire every BPMN timer that is due now (or at --now)."""
+    the_clock = clock()
+    fired = engine.fire_due_timers(limit=limit, **dict(deps(), clock=the_clock))
+    click.echo(f"Fired due timers of {fired} case(s) at {local(the_clock.now())} (Asia/Baku).")
+
+
+@click.command()
+@click.argument("case")
+@click.option("--personal", is_flag=True, help="Also show the customer's personal data.")
+@click.option("--json", "as_json", is_flag=True)
+@domain_errors
+def show(case: str, personal: bool, as_json: bool) -> None:
+    """Show a case: stage, deadlines, work items, messages and history."""
+    view = engine.show_case(case, uow=services().uow)
+    if as_json:
+        click.echo(json.dumps(_view_json(view, personal), indent=2, ensure_ascii=False, default=str))
+        return
+    now, c = clock().now(), view.case
+    click.echo(f"{c.reference}  [{c.status}]  stage: {c.stage}")
+    click.echo(f"  channel {c.channel}, received {local(c.received_at)} (Asia/Baku), process {c.process_key}")
+    if c.error:
+        click.secho(f"  error: {c.error}", fg="red")
+    if personal and view.personal:
+        p = view.personal
+        click.echo(f"  customer: {p.surname} {p.given_name} {p.patronymic}".rstrip() + f"; phone {p.phone or '-'}; e-mail {p.email or '-'}")
+        click.echo(f"  description: {p.description}")
+    click.echo("  deadlines:")
+    for d in c.deadlines:
+        state = "passed" if d.passed else countdown(d.due, now)
+        click.echo(f"    {d.name:<34} {local(d.due)}  {state}")
+    click.echo("  ready tasks:")
+    for i in view.work_items:
+        click.echo(f"    {i.task_id[:8]}  {i.bpmn_id:<24} {i.name} ({i.lane})")
+    click.echo("  messages to the customer:")
+    for m in view.outbox:
+        click.echo(f"    {local(m.created_at)}  {m.message:<22} {m.status}")
+    click.echo("  history:")
+    for e in view.events:
+        click.echo(f"    {e.seq:>3} {local(e.at)}  {e.type:<17} by {e.actor:<12} {json.dumps(e.data, ensure_ascii=False)[:90]}")
+
+
+def _view_json(view: model.CaseView, personal: bool) -> dict[str, Any]:
+    c = view.case
+    return {
+        "reference": c.reference, "id": c.id, "status": c.status, "stage": c.stage, "channel": c.channel,
+        "received_at": c.received_at.isoformat(), "error": c.error, "revision": c.revision,
+        "deadlines": [{"bpmn_id": d.bpmn_id, "name": d.name, "due": d.due.isoformat(), "passed": d.passed} for d in c.deadlines],
+        "work_items": [_item_json(i) for i in view.work_items],
+        "messages": [{"message": m.message, "status": m.status, "payload": m.payload} for m in view.outbox],
+        "events": [{"seq": e.seq, "type": e.type, "actor": e.actor, "at": e.at.isoformat(), "data": e.data} for e in view.events],
+        "personal": vars(view.personal) if personal and view.personal else None,
+    }  # fmt: skip
+
+
+@click.command()
+@click.argument("reference")
+@click.option("--channel", required=True, type=click.Choice(model.CHANNELS + ("in_person",)))
+@click.option("--requester", required=True, help="Who asked (e.g. 'the customer').")
+@click.option("--told", default="", help="What they were told.")
+@as_option
+@domain_errors
+def status(reference: str, channel: str, requester: str, told: str, username: str) -> None:
+    """Record a customer's status request and print the answer to give."""
+    answer = engine.record_status_request(
+        reference, channel, requester=requester, told=told, actor=actor(username), **deps()
+    )
+    click.echo(f"{answer.reference}: stage {answer.stage} ({answer.status}); next deadline {local(answer.next_deadline)}")
+    if answer.new_date:
+        click.echo(f"  delayed: {answer.delay_reason}; new date {answer.new_date}")
+
+
+@click.command()
+def versions() -> None:
+    """List the deployed process versions."""
+    for v in engine.list_versions(uow=services().uow):
+        click.echo(f"{v.process_key} v{v.number}  {v.id[:12]}  {local(v.deployed_at)}  by {v.deployed_by}  {v.name}")
+
+
+@click.command()
+def users() -> None:
+    """List the staff accounts and their roles."""
+    for user in engine.list_users(uow=services().uow):
+        click.echo(f"{user.username:<12} {' '.join(sorted(user.roles))}")
+
+
+@click.command()
+@click.option("--poll", type=float, help="Seconds between sweeps when nothing is due.")
+@click.option("--once", is_flag=True, help="One sweep, then exit.")
+def worker(poll: float | None, once: bool) -> None:
+    """Run the timer worker: fire due timers, sleep, repeat."""
+    runner.run_worker(poll or current_app.config["WORKER_POLL_SECONDS"], once=once, clock_fn=clock)
+
+
+@click.command()
+def setup() -> None:
+    """Create the database, deploy the bundled process, create the demo users (demo mode)."""
+    runner.prepare(echo=click.echo)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def run(host: str, port: int) -> None:
+    """Set up (database, process, demo users) and run the web process with a timer worker."""
+    runner.prepare(echo=click.echo)
+    runner.serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]

@@ -1,0 +1,44 @@
+"""Configuration from the environment; every secret comes from there (or is generated for the demo)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flag(name: str, default: str = "0") -> bool:
+    return os.environ.get(name, default).lower() in ("1", "true", "yes", "on")
+
+
+class Config:
+    """Production-like defaults; the embedded default is a SQLite file under ./instance."""
+
+    def __init__(self) -> None:
+        instance = Path(os.environ.get("COMPLAINTS_INSTANCE", ROOT / "instance"))
+        self.INSTANCE_PATH = str(instance)
+        self.DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'complaints.sqlite3'}")
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
+        self.DEMO_MODE = _flag("COMPLAINTS_DEMO")
+        self.TESTING = False
+        self.BPMN_FILE = os.environ.get("COMPLAINTS_BPMN", str(ROOT / "bpmn" / "complaint_handling.bpmn"))
+        self.PROCESS_KEY = os.environ.get("COMPLAINTS_PROCESS_KEY", "complaint_handling")
+        self.REFERENCE_PREFIX = os.environ.get("COMPLAINTS_REFERENCE_PREFIX", "MG")
+        self.EXTRA_DAYS_OFF = os.environ.get("COMPLAINTS_EXTRA_DAYS_OFF", "")
+        self.EXTRA_WORKING_DAYS = os.environ.get("COMPLAINTS_EXTRA_WORKING_DAYS", "")
+        self.LANE_ROLES = _lane_roles(os.environ.get("COMPLAINTS_LANE_ROLES", ""))
+        self.WORKER_POLL_SECONDS = float(os.environ.get("COMPLAINTS_WORKER_POLL", "5"))
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+def _lane_roles(text: str) -> dict[str, str]:
+    """`lane=role,lane=role` adds lane names (e.g. translated ones) to the default mapping."""
+    lanes = {"intake": "intake", "officer": "officer", "quality": "quality", "supervisor": "supervisor"}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        lane, _, role = pair.partition("=")
+        lanes[lane.strip()] = role.strip()
+    return lanes

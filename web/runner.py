@@ -1,0 +1,91 @@
+"""Running the product: first-run setup, the timer worker loop, and the embedded server."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask, current_app
+from werkzeug.security import generate_password_hash
+
+import engine
+from engine import model
+from engine.clock import Clock
+from web.deps import services
+
+log = logging.getLogger(__name__)
+DEMO_USERS = {
+    "intake": ("Intake operator (call centre *1313)", {"intake"}),
+    "officer": ("Complaint officer", {"officer"}),
+    "quality": ("Quality manager", {"quality"}),
+    "supervisor": ("Supervisor", {"supervisor"}),
+    "owner": ("Process owner", {"process_owner"}),
+    "auditor": ("Auditor", {"auditor"}),
+}
+BATCH = 100
+
+
+def prepare(echo: Callable[[str], None]) -> None:
+    """Create the database, deploy the bundled process if it changed, create demo users."""
+    s = services()
+    s.init_db()
+    echo(f"Database ready: {s.database_url}")
+    bpmn_file = Path(current_app.config["BPMN_FILE"])
+    forms = {f"forms/{p.name}": p.read_bytes() for p in sorted((bpmn_file.parent / "forms").glob("*.form"))}
+    version, new = engine.deploy_process_version(
+        current_app.config["PROCESS_KEY"], bpmn_file.read_bytes(), forms,
+        actor=model.Actor.system("setup"), comment="bundled process", **s.deps(),
+    )  # fmt: skip
+    echo(f"{'Deployed' if new else 'Process deployed'}: {version.process_key} v{version.number} ({version.name})")
+    if current_app.config.get("DEMO_MODE"):
+        for username, password in create_demo_users():
+            echo(f"  demo user {username:<11} password {password}   (shown once)")
+
+
+def create_demo_users() -> list[tuple[str, str]]:
+    """Create the demo accounts that do not exist yet; returns (username, password) of new ones."""
+    existing = {u.username for u in engine.list_users(uow=services().uow)}
+    created = []
+    for username, (name, roles) in DEMO_USERS.items():
+        if username in existing:
+            continue
+        password = secrets.token_urlsafe(9)
+        user = model.User(username, name, frozenset(roles), generate_password_hash(password))
+        engine.add_user(user, uow=services().uow)
+        created.append((username, password))
+    return created
+
+
+def run_worker(poll: float, *, once: bool = False, clock_fn: Callable[[], Clock] | None = None, stop: threading.Event | None = None) -> None:
+    """Fire due timers in batches; sleep `poll` seconds whenever a sweep found less than a batch."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        deps = services().deps()
+        if clock_fn is not None:
+            deps["clock"] = clock_fn()
+        fired = engine.fire_due_timers(limit=BATCH, **deps)
+        if fired:
+            log.info("timer worker: advanced %d case(s)", fired)
+        if once:
+            return
+        if fired < BATCH:
+            stop.wait(poll)
+
+
+def serve(app: Flask, host: str, port: int) -> None:
+    """The embedded product: the web app and a timer worker thread in one process."""
+    stop = threading.Event()
+
+    def work() -> None:
+        with app.app_context():
+            run_worker(app.config["WORKER_POLL_SECONDS"], stop=stop)
+
+    thread = threading.Thread(target=work, name="timer-worker", daemon=True)
+    thread.start()
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        stop.set()
