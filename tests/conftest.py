@@ -1,0 +1,63 @@
+"""Shared fixtures: a fake clock, the bundled process, and units of work (memory, SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from engine.clock import SettableClock
+from engine.policy import Policy
+
+ROOT = Path(__file__).resolve().parent.parent
+BPMN_FILE = ROOT / "bpmn" / "complaint_handling.bpmn"
+CORPUS = ROOT.parent / "shared" / "bpmn-corpus"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def bundled_forms() -> dict[str, bytes]:
+    return {f"forms/{p.name}": p.read_bytes() for p in sorted((BPMN_FILE.parent / "forms").glob("*.form"))}
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    """Monday 2 March 2026, 10:00 in Baku; tests move it, nothing sleeps."""
+    return SettableClock(datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture
+def policy() -> Policy:
+    return Policy()
+
+
+def postgres_reachable() -> str | None:
+    """None when the test PostgreSQL answers, else the reason it does not."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_URL.replace("+psycopg", ""), connect_timeout=3):
+            return None
+    except Exception as error:  # noqa: BLE001 - any failure is a reason to skip
+        return f"PostgreSQL at {PG_URL} is unreachable: {error}"
+
+
+@pytest.fixture
+def pg_url():
+    """A private, empty schema in the test database for one test, dropped afterwards."""
+    reason = postgres_reachable()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must not skip PostgreSQL tests: {reason}")
+        pytest.skip(reason)
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    plain = PG_URL.replace("+psycopg", "")
+    with psycopg.connect(plain, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(plain, autocommit=True) as connection:
+        connection.execute(f"DROP SCHEMA {schema} CASCADE")
