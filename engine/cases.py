@@ -8,7 +8,15 @@ from typing import Any
 
 from engine import forms, history, model, ports, spiff, workflows
 from engine.clock import Clock
-from engine.errors import CaseNotFound, Forbidden, InvalidInput, ProcessError, TaskNotFound, VersionNotFound
+from engine.errors import (
+    CaseNotFound,
+    Forbidden,
+    InvalidInput,
+    ProcessError,
+    TaskNotFound,
+    TaskNotReady,
+    VersionNotFound,
+)
 from engine.ids import case_reference, new_id
 from engine.intake import validate_intake
 from engine.policy import Policy
@@ -181,7 +189,13 @@ def _ready_item(uow: ports.UnitOfWork, case: model.Case, task_id: str) -> model.
     for item in uow.work_items.for_case(case.id):
         if item.task_id == task_id:
             return item
-    raise TaskNotFound(f"Case {case.reference} has no ready task {task_id!r} (done already, or never existed).")
+    for event in uow.events.for_case(case.id):
+        if event.type == "task_completed" and event.data.get("task_id") == task_id:
+            raise TaskNotReady(
+                f"Task {task_id} of {case.reference} was already completed by {event.actor} "
+                f"at {event.at.isoformat(timespec='seconds')}."
+            )
+    raise TaskNotFound(f"Case {case.reference} has no ready task {task_id!r}.")
 
 
 def _update_personal(uow: ports.UnitOfWork, case: model.Case, values: Mapping[str, Any]) -> list[str]:
