@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -63,7 +64,7 @@ class Case:
     received_at: datetime
     status: str  # open | closed | errored
     stage: str
-    state: dict[str, Any]
+    state: Mapping[str, Any]  # the workflow instance without its spec
     next_timer_at: datetime | None
     deadlines: list[Deadline]
     created_at: datetime

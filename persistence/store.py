@@ -7,7 +7,7 @@ FOR UPDATE SKIP LOCKED on PostgreSQL. Workflow state is stored as compressed JSO
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,12 +21,39 @@ from engine.errors import CaseNotFound, Conflict, StaleCase, VersionNotFound
 from persistence import tables as t
 
 
-def encode_state(state: dict[str, Any]) -> bytes:
-    return zlib.compress(orjson.dumps(state), 1)
+def encode_state(state: Mapping[str, Any]) -> bytes:
+    if isinstance(state, LazyState) and not state.loaded:
+        return state.blob
+    return zlib.compress(orjson.dumps(dict(state)), 1)
 
 
 def decode_state(blob: bytes) -> dict[str, Any]:
     return orjson.loads(zlib.decompress(blob))
+
+
+class LazyState(Mapping[str, Any]):
+    """A case's workflow state, decoded only if read: a warm workflow cache never reads it."""
+
+    def __init__(self, blob: bytes):
+        self.blob, self._data = blob, None
+
+    @property
+    def loaded(self) -> bool:
+        return self._data is not None
+
+    def _load(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = decode_state(self.blob)
+        return self._data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._load()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
 
 
 class SqlUnitOfWork:
@@ -116,7 +143,7 @@ class SqlVersions(_Table):
 
 def _case(row: Any) -> model.Case:
     values = dict(row._mapping)
-    values["state"] = decode_state(values["state"])
+    values["state"] = LazyState(values["state"])
     values["deadlines"] = [
         model.Deadline(d["bpmn_id"], d["name"], datetime.fromisoformat(d["due"]), d.get("passed", False))
         for d in values["deadlines"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 from werkzeug.security import generate_password_hash
+from werkzeug.serving import run_simple
 
 import engine
 from engine import model
@@ -86,6 +87,6 @@ def serve(app: Flask, host: str, port: int) -> None:
     thread = threading.Thread(target=work, name="timer-worker", daemon=True)
     thread.start()
     try:
-        app.run(host=host, port=port, threaded=True, use_reloader=False)
+        run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         stop.set()

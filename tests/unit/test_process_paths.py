@@ -143,3 +143,12 @@ def test_timers_fire_once_and_only_when_due(scenario):
     assert scenario.advance(minutes=1) == 0
     history = [e.type for e in scenario.view(case.case_id).events]
     assert history.count("timer_fired") == 1
+
+
+def test_spiffworkflow_timers_follow_the_engine_clock_not_the_wall_clock(scenario):
+    # The wall clock is months past these deadlines; only the engine's clock may fire them.
+    scenario.clock.set(datetime(2026, 1, 5, 10, tzinfo=BAKU))
+    case = scenario.start()
+    assert scenario.advance(days=1) == 0
+    assert set(scenario.ready(case.case_id)) == {"Task_Review"}
+    assert scenario.view(case.case_id).case.next_timer_at.date() == date(2026, 1, 8)
