@@ -13,9 +13,14 @@ from engine.cases import (
 )
 from engine.timers import fire_due_timers
 from engine.users import add_user, get_user, list_users
+from engine.worklist import Filters, claim_task, sla_state, task_list
 from engine.versions import check_upload, deploy_process_version, list_versions
 
 __all__ = [
+    "Filters",
+    "claim_task",
+    "sla_state",
+    "task_list",
     "add_user",
     "get_user",
     "list_users",

@@ -10,6 +10,7 @@ from engine import forms, history, model, ports, spiff, workflows
 from engine.clock import Clock
 from engine.errors import (
     CaseNotFound,
+    Conflict,
     Forbidden,
     InvalidInput,
     ProcessError,
@@ -95,6 +96,8 @@ def complete_task(
         item = _ready_item(uow, case, task_id)
         if policy.roles_for_lane(item.lane) not in actor.roles:
             raise Forbidden(f"Task '{item.name}' belongs to the {item.lane} lane; you are not in it.")
+        if item.assignee not in (None, actor.id):
+            raise Conflict(f"Task '{item.name}' is claimed by {item.assignee}.")
         version = uow.versions.get(case.version_id)
         values = forms.validate_data(version.forms.get(item.form or ""), data, today=policy.calendar.local_date(now))
         personal_fields = {k: values.pop(k) for k in list(values) if k in model.PERSONAL_FIELDS}

@@ -113,6 +113,7 @@ class WorkItem:
     due_at: datetime | None
     created_at: datetime
     assignee: str | None = None
+    stage: str = ""  # the case's stage, filled in by task-list queries (not stored)
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from engine import model
 
@@ -37,6 +37,9 @@ class WorkItemStore(Protocol):
     def listing(
         self, lanes: Sequence[str], *, assignee: str | None = None, limit: int = 50, offset: int = 0
     ) -> list[model.WorkItem]: ...
+    def search(self, filters: Any) -> tuple[list[model.WorkItem], int]: ...  # a page and the total
+    def sla_counts(self, filters: Any) -> dict[str, int]: ...  # overdue / at_risk / on_time
+    def assign(self, case_id: str, task_id: str, assignee: str | None, *, expected: str | None) -> None: ...
 
 
 class EventLog(Protocol):

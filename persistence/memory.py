@@ -183,6 +183,46 @@ class _WorkItems(_Store):
         return [copy.deepcopy(i) for i in items[offset : offset + limit]]
 
 
+    def _matches(self, i: model.WorkItem, f: Any, sla: bool = True) -> bool:
+        if i.lane not in f.lanes or any(
+            value is not None and getattr(i, name) != value
+            for name, value in (("name", f.stage), ("channel", f.channel), ("assignee", f.assignee))
+        ):
+            return False
+        return not sla or f.sla is None or _sla(i, f) == f.sla
+
+    def search(self, f: Any) -> tuple[list[model.WorkItem], int]:
+        items = [i for i in self.t.work_items.values() if self._matches(i, f)]
+        items.sort(key=lambda i: (i.due_at is None, i.due_at or i.created_at, i.created_at), reverse=f.sort == "-due")
+        page = [copy.deepcopy(i) for i in items[(f.page - 1) * f.per_page : f.page * f.per_page]]
+        for item in page:
+            item.stage = self.t.cases[item.case_id].stage
+        return page, len(items)
+
+    def sla_counts(self, f: Any) -> dict[str, int]:
+        counts = dict.fromkeys(("overdue", "at_risk", "on_time"), 0)
+        for item in self.t.work_items.values():
+            if self._matches(item, f, sla=False):
+                counts[_sla(item, f)] += 1
+        return counts
+
+    def assign(self, case_id: str, task_id: str, assignee: str | None, *, expected: str | None) -> None:
+        item = self.t.work_items.get((case_id, task_id))
+        if item is None or item.assignee != expected:
+            raise Conflict("Someone else claimed or released this task meanwhile; reload the list.")
+
+        def op(t: Tables) -> None:
+            t.work_items[(case_id, task_id)].assignee = assignee
+
+        self.uow.write(op)
+
+
+def _sla(item: model.WorkItem, f: Any) -> str:
+    if item.due_at is None or item.due_at > f.at_risk_before:
+        return "on_time"
+    return "overdue" if item.due_at < f.now else "at_risk"
+
+
 class _Events(_Store):
     def append(self, event: model.Event) -> None:
         frozen = copy.deepcopy(event)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -246,6 +246,61 @@ class SqlWorkItems(_Table):
             query = query.where(w.assignee == assignee)
         query = query.order_by(w.due_at.is_(None), w.due_at, w.created_at).limit(limit).offset(offset)
         return [model.WorkItem(**row._mapping) for row in self.c.execute(query)]
+
+
+    def _where(self, f: Any, *, sla: bool = True) -> list[Any]:
+        w = t.work_items.c
+        conditions = [w.lane.in_(list(f.lanes))]
+        for column, value in ((w.name, f.stage), (w.channel, f.channel), (w.assignee, f.assignee)):
+            if value is not None:
+                conditions.append(column == value)
+        if sla and f.sla == "overdue":
+            conditions.append(w.due_at < f.now)
+        elif sla and f.sla == "at_risk":
+            conditions += [w.due_at >= f.now, w.due_at <= f.at_risk_before]
+        elif sla and f.sla == "on_time":
+            conditions.append(or_(w.due_at > f.at_risk_before, w.due_at.is_(None)))
+        return conditions
+
+    def search(self, f: Any) -> tuple[list[model.WorkItem], int]:
+        w = t.work_items.c
+        conditions = self._where(f)
+        order = [w.due_at.is_(None), w.due_at, w.created_at] if f.sort == "due" else [w.due_at.desc().nulls_last(), w.created_at]
+        query = (
+            select(t.work_items, t.cases.c.stage)
+            .join(t.cases, t.cases.c.id == w.case_id)
+            .where(*conditions)
+            .order_by(*order)
+            .limit(f.per_page)
+            .offset((f.page - 1) * f.per_page)
+        )
+        items = [model.WorkItem(**row._mapping) for row in self.c.execute(query)]
+        total = self.c.execute(select(func.count()).select_from(t.work_items).where(*conditions)).scalar_one()
+        return items, int(total)
+
+    def sla_counts(self, f: Any) -> dict[str, int]:
+        w = t.work_items.c
+        query = select(
+            func.count().filter(w.due_at < f.now),
+            func.count().filter(and_(w.due_at >= f.now, w.due_at <= f.at_risk_before)),
+            func.count().filter(or_(w.due_at > f.at_risk_before, w.due_at.is_(None))),
+        ).where(*self._where(f, sla=False))
+        overdue, at_risk, on_time = self.c.execute(query).one()
+        return {"overdue": overdue, "at_risk": at_risk, "on_time": on_time}
+
+    def assign(self, case_id: str, task_id: str, assignee: str | None, *, expected: str | None) -> None:
+        w = t.work_items.c
+        statement = (
+            update(t.work_items)
+            .where(w.case_id == case_id, w.task_id == task_id, _is(w.assignee, expected))
+            .values(assignee=assignee)
+        )
+        if self._run(statement).rowcount != 1:
+            raise Conflict("Someone else claimed or released this task meanwhile; reload the list.")
+
+
+def _is(column: Any, value: Any) -> Any:
+    return column.is_(None) if value is None else column == value
 
 
 class SqlEvents(_Table):
