@@ -45,9 +45,9 @@ def validate_data(form: Mapping[str, Any] | None, data: Mapping[str, Any], *, to
             raise InvalidInput("This task has no form; it takes no data.", {"_": ["unexpected data"]})
         return {}
     cleaned = {k: v for k, v in data.items() if v not in ("", None)}
-    visible = [c for c in components(form) if not _hidden(c, cleaned)]
-    schema = Schema.from_dict({c["key"]: _field(c, today) for c in visible})(unknown=RAISE)
-    hidden = {c["key"] for c in components(form)} - {c["key"] for c in visible}
+    visible = tuple(c["key"] for c in components(form) if not _hidden(c, cleaned))
+    schema = _schema(form, visible, today)
+    hidden = {c["key"] for c in components(form)} - set(visible)
     try:
         values = schema.load({k: v for k, v in cleaned.items() if k not in hidden})
     except ValidationError as error:
@@ -55,6 +55,22 @@ def validate_data(form: Mapping[str, Any] | None, data: Mapping[str, Any], *, to
         fields_ = ", ".join(sorted(errors))
         raise InvalidInput(f"Please correct: {fields_}.", errors) from None
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
+_schemas: dict[tuple[int, tuple[str, ...], date], tuple[Mapping[str, Any], Schema]] = {}
+
+
+def _schema(form: Mapping[str, Any], visible: tuple[str, ...], today: date) -> Schema:
+    """Schemas are costly to build: one per (form, visible fields, day), kept while the form lives."""
+    key = (id(form), visible, today)
+    cached = _schemas.get(key)
+    if cached is None or cached[0] is not form:
+        if len(_schemas) > 512:
+            _schemas.clear()
+        by_key = {c["key"]: c for c in components(form)}
+        schema = Schema.from_dict({k: _field(by_key[k], today) for k in visible})(unknown=RAISE)
+        cached = _schemas[key] = (form, schema)
+    return cached[1]
 
 
 def _field(component: Mapping[str, Any], today: date) -> fields.Field:

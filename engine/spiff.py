@@ -31,6 +31,7 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
 from engine import sandbox
@@ -73,13 +74,20 @@ class _InstanceConverter(BpmnWorkflowConverter):
     """Serializes a workflow without its spec; restores it onto a spec restored once."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct = super().to_dict(workflow)
-        del dct["spec"], dct["subprocess_specs"]
+        # WorkflowConverter's fields without the spec, tasks converted by the fast path below.
+        dct = _workflow_dict(workflow)
+        dct["subprocesses"] = {
+            str(key): dict(
+                _workflow_dict(sub), typename=_registry.typenames[type(sub)],
+                parent_task_id=str(sub.parent_task_id), spec=sub.spec.name,
+            )  # fmt: skip
+            for key, sub in workflow.subprocesses.items()
+        }
+        dct["bpmn_events"] = []
         return dct
 
     def from_dict(self, dct: dict[str, Any], bundle: Bundle | None = None) -> BpmnWorkflow:
         assert bundle is not None, "restore needs the version's spec bundle"
-        dct = dict(dct, spec=None, subprocess_specs={})
         workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
@@ -87,6 +95,39 @@ class _InstanceConverter(BpmnWorkflowConverter):
         self.subprocesses_from_dict(dict(dct["subprocesses"]), workflow)
         workflow.bpmn_events = []
         return workflow
+
+
+def _workflow_dict(workflow: Any) -> dict[str, Any]:
+    return {
+        "data": _registry.convert(_registry.clean(workflow.data)),
+        "correlations": workflow.correlations,
+        "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "tasks": {str(task.id): _task_dict(task) for task in workflow.tasks.values()},
+        "root": str(workflow.task_tree.id),
+    }
+
+
+def _task_dict(task: Any) -> dict[str, Any]:
+    """SpiffWorkflow's TaskConverter.to_dict, without its per-value registry lookups."""
+    parent = task.parent
+    if parent is None:
+        data, delta = _registry.convert(task.data), {}
+    else:
+        data = {}
+        delta = {
+            "updates": _registry.convert(DeepMerge.get_updated_keys(parent.data, task.data)),
+            "deletions": DeepMerge.get_deleted_keys(parent.data, task.data),
+        }
+    return {
+        "typename": _registry.typenames[type(task)],
+        "id": str(task.id), "parent": str(task._parent) if parent is not None else None,
+        "children": [str(child) for child in task._children], "last_state_change": task.last_state_change,
+        "state": task.state, "task_spec": task.task_spec.name, "triggered": task.triggered,
+        "internal_data": _registry.convert(task.internal_data) if task.internal_data else {},
+        "data": data, "delta": delta,
+    }  # fmt: skip
 
 
 _registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
@@ -281,10 +322,18 @@ def _run_errors() -> Iterator[None]:
         raise ProcessError(f"The process failed: {type(error).__name__}") from None
 
 
+def _all_tasks(workflow: BpmnWorkflow) -> Iterator[Any]:
+    """Every task of the workflow and its subprocesses, without walking the tree."""
+    yield from workflow.tasks.values()
+    for subprocess in workflow.subprocesses.values():
+        yield from subprocess.tasks.values()
+
+
 def ready_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
     return [
         ReadyTask(str(t.id), t.task_spec.bpmn_id, t.task_spec.bpmn_name or t.task_spec.bpmn_id)
-        for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+        for t in _all_tasks(workflow)
+        if t.state == TaskState.READY and t.task_spec.manual
     ]
 
 
@@ -320,7 +369,9 @@ def fire_timers(workflow: BpmnWorkflow) -> list[Thrown]:
 
 def pending_timers(workflow: BpmnWorkflow) -> list[PendingTimer]:
     timers = []
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    for task in _all_tasks(workflow):
+        if task.state != TaskState.WAITING:
+            continue
         definition = getattr(task.task_spec, "event_definition", None)
         if not isinstance(definition, TimerEventDefinition):
             continue

@@ -30,7 +30,8 @@ def make_engine(url: str, **options: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **options)
+    # No pre-ping: it costs a round trip per transaction; recycle idle connections instead.
+    return create_engine(url, pool_recycle=1800, **options)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -54,6 +54,16 @@ class LazyState(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._load())
+
+
+# Hot statements are built once: constructing them per call costs more than running them.
+_INSERT = {table: table.insert() for table in (t.cases, t.events, t.work_items, t.outbox, t.personal_data)}
+_SELECT_CASE = select(t.cases).where(t.cases.c.id == bindparam("b_id"))
+_SAVE_CASE = update(t.cases).where(t.cases.c.id == bindparam("b_id"), t.cases.c.revision == bindparam("b_revision"))
+_CASE_ITEMS = select(t.work_items).where(t.work_items.c.case_id == bindparam("b_case"))
+_DROP_ITEMS = delete(t.work_items).where(
+    t.work_items.c.case_id == bindparam("b_case"), t.work_items.c.task_id.in_(bindparam("b_tasks", expanding=True))
+)
 
 
 class SqlUnitOfWork:
@@ -162,10 +172,10 @@ def _case_row(case: model.Case) -> dict[str, Any]:
 
 class SqlCases(_Table):
     def add(self, case: model.Case) -> None:
-        self._run(insert(t.cases).values(**_case_row(case)))
+        self._run(_INSERT[t.cases], _case_row(case))
 
     def get(self, case_id: str) -> model.Case:
-        row = self.c.execute(select(t.cases).where(t.cases.c.id == case_id)).first()
+        row = self.c.execute(_SELECT_CASE, {"b_id": case_id}).first()
         if row is None:
             raise CaseNotFound(f"No case {case_id!r}.")
         return _case(row)
@@ -178,13 +188,9 @@ class SqlCases(_Table):
 
     def save(self, case: model.Case) -> None:
         values = _case_row(case)
-        values["revision"] = case.revision + 1
-        statement = (
-            update(t.cases)
-            .where(t.cases.c.id == case.id, t.cases.c.revision == case.revision)
-            .values(**{k: v for k, v in values.items() if k != "id"})
-        )
-        if self._run(statement).rowcount != 1:
+        del values["id"]
+        values.update(revision=case.revision + 1, b_id=case.id, b_revision=case.revision)
+        if self._run(_SAVE_CASE, values).rowcount != 1:
             raise StaleCase(f"Case {case.reference} was changed by someone else meanwhile; reload it.")
         case.revision += 1
 
@@ -214,7 +220,7 @@ class SqlCases(_Table):
 
 class SqlPersonalData(_Table):
     def add(self, personal: model.PersonalData) -> None:
-        self._run(insert(t.personal_data).values(**vars(personal)))
+        self._run(_INSERT[t.personal_data], vars(personal))
 
     def for_case(self, case_id: str) -> model.PersonalData | None:
         row = self.c.execute(select(t.personal_data).where(t.personal_data.c.case_id == case_id)).first()
@@ -228,13 +234,12 @@ class SqlPersonalData(_Table):
 class SqlWorkItems(_Table):
     def update(self, case_id: str, remove: Sequence[str], add: Sequence[model.WorkItem]) -> None:
         if remove:
-            w = t.work_items.c
-            self._run(delete(t.work_items).where(w.case_id == case_id, w.task_id.in_(list(remove))))
+            self._run(_DROP_ITEMS, {"b_case": case_id, "b_tasks": list(remove)})
         if add:
-            self._run(insert(t.work_items), [vars(item) for item in add])
+            self._run(_INSERT[t.work_items], [_item_row(item) for item in add])
 
     def for_case(self, case_id: str) -> list[model.WorkItem]:
-        rows = self.c.execute(select(t.work_items).where(t.work_items.c.case_id == case_id))
+        rows = self.c.execute(_CASE_ITEMS, {"b_case": case_id})
         return [model.WorkItem(**row._mapping) for row in rows]
 
     def listing(
@@ -299,13 +304,19 @@ class SqlWorkItems(_Table):
             raise Conflict("Someone else claimed or released this task meanwhile; reload the list.")
 
 
+def _item_row(item: model.WorkItem) -> dict[str, Any]:
+    row = dict(vars(item))
+    del row["stage"]  # shown from the case, not stored twice
+    return row
+
+
 def _is(column: Any, value: Any) -> Any:
     return column.is_(None) if value is None else column == value
 
 
 class SqlEvents(_Table):
     def append(self, event: model.Event) -> None:
-        self._run(insert(t.events).values(**vars(event)))
+        self._run(_INSERT[t.events], vars(event))
 
     def for_case(self, case_id: str) -> list[model.Event]:
         e = t.events.c
@@ -316,7 +327,7 @@ class SqlEvents(_Table):
 
 class SqlOutbox(_Table):
     def add(self, message: model.OutboxMessage) -> None:
-        self._run(insert(t.outbox).values(**vars(message)))
+        self._run(_INSERT[t.outbox], vars(message))
 
     def for_case(self, case_id: str) -> list[model.OutboxMessage]:
         rows = self.c.execute(select(t.outbox).where(t.outbox.c.case_id == case_id).order_by(t.outbox.c.created_at))
