@@ -5,6 +5,8 @@ The table of contents: each use case is one function, dependencies keyword-only 
 
 from engine.cases import (
     complete_task,
+    open_task,
+    process_diagram,
     list_work_items,
     record_status_request,
     show_case,
@@ -26,6 +28,8 @@ __all__ = [
     "list_users",
     "check_upload",
     "complete_task",
+    "open_task",
+    "process_diagram",
     "deploy_process_version",
     "fire_due_timers",
     "list_versions",

@@ -14,6 +14,7 @@ from engine.errors import (
     Forbidden,
     InvalidInput,
     ProcessError,
+    StaleCase,
     TaskNotFound,
     TaskNotReady,
     VersionNotFound,
@@ -88,11 +89,20 @@ def complete_task(
     uow: ports.UnitOfWork,
     clock: Clock,
     policy: Policy,
+    expected_revision: int | None = None,
 ) -> Progress:
-    """Complete a ready task of the actor's lane with form data; the case moves on."""
+    """Complete a ready task of the actor's lane with form data; the case moves on.
+
+    With `expected_revision` (the revision the user saw), a case changed meanwhile is refused.
+    """
     now = clock.now()
     with uow:
         case = uow.cases.get(case_id)
+        if expected_revision is not None and expected_revision != case.revision:
+            raise StaleCase(
+                f"Case {case.reference} changed while you were working on it "
+                "(a deadline passed or someone else acted). Check it and submit again."
+            )
         item = _ready_item(uow, case, task_id)
         if policy.roles_for_lane(item.lane) not in actor.roles:
             raise Forbidden(f"Task '{item.name}' belongs to the {item.lane} lane; you are not in it.")
@@ -150,10 +160,43 @@ def record_status_request(
     return answer
 
 
+@dataclass(frozen=True)
+class TaskPage:
+    """What a person needs to work on one task: the case, the task, its form, prefilled values."""
+
+    case: model.Case
+    item: model.WorkItem
+    form: dict[str, Any] | None
+    values: dict[str, Any]
+    personal: model.PersonalData | None
+
+
+def open_task(
+    case_id: str, task_id: str, *, actor: model.Actor, uow: ports.UnitOfWork, policy: Policy
+) -> TaskPage:
+    """A ready task of the actor's lanes, with its form (read only)."""
+    with uow:
+        case = uow.cases.get(case_id)
+        item = _ready_item(uow, case, task_id)
+        if policy.roles_for_lane(item.lane) not in actor.roles:
+            raise Forbidden(f"Task '{item.name}' belongs to the {item.lane} lane; you are not in it.")
+        form = uow.versions.get(case.version_id).forms.get(item.form or "")
+        personal = uow.personal_data.for_case(case.id)
+    keys = {c["key"] for c in forms.components(form)} if form else set()
+    values = {k: getattr(personal, k) for k in keys & set(model.PERSONAL_FIELDS)} if personal else {}
+    return TaskPage(case, item, form, values, personal)
+
+
+def process_diagram(reference_or_id: str, *, uow: ports.UnitOfWork) -> bytes:
+    """The BPMN XML of the version a case runs on (read only)."""
+    with uow:
+        return uow.versions.get(_find(uow, reference_or_id).version_id).bpmn_xml
+
+
 def status_answer(case: model.Case, events: list[model.Event]) -> model.StatusAnswer:
     """Stage, the resolution deadline (the latest pending SLA timer) and the latest delay."""
     delays = [e.data["data"] for e in events if e.type == "task_completed" and "new_date" in e.data.get("data", {})]
-    latest = max((d.due for d in case.deadlines if not d.passed), default=None)
+    latest = max((d.due for d in case.deadlines if not d.passed and not d.warning), default=None)
     delay = delays[-1] if delays else {}
     return model.StatusAnswer(
         case.reference, case.stage, case.status, latest, delay.get("delay_reason"), delay.get("new_date")
@@ -196,7 +239,8 @@ def _ready_item(uow: ports.UnitOfWork, case: model.Case, task_id: str) -> model.
         if event.type == "task_completed" and event.data.get("task_id") == task_id:
             raise TaskNotReady(
                 f"Task {task_id} of {case.reference} was already completed by {event.actor} "
-                f"at {event.at.isoformat(timespec='seconds')}."
+                f"at {event.at.isoformat(timespec='seconds')}.",
+                completed_by=event.actor,
             )
     raise TaskNotFound(f"Case {case.reference} has no ready task {task_id!r}.")
 

@@ -44,7 +44,9 @@ class Conflict(DomainError):
 
 
 class TaskNotReady(Conflict):
-    pass
+    def __init__(self, message: str, completed_by: str | None = None):
+        super().__init__(message)
+        self.completed_by = completed_by  # who completed it, when it is done already
 
 
 class StaleCase(Conflict):

@@ -45,7 +45,11 @@ def validate_data(form: Mapping[str, Any] | None, data: Mapping[str, Any], *, to
             raise InvalidInput("This task has no form; it takes no data.", {"_": ["unexpected data"]})
         return {}
     cleaned = {k: v for k, v in data.items() if v not in ("", None)}
-    visible = tuple(c["key"] for c in components(form) if not _hidden(c, cleaned))
+    facts = dict(cleaned)  # conditions see checkboxes as booleans, whatever the client sent
+    for c in components(form):
+        if c["type"] == "checkbox" and c["key"] in facts:
+            facts[c["key"]] = str(facts[c["key"]]).lower() in ("true", "on", "1", "yes")
+    visible = tuple(c["key"] for c in components(form) if not _hidden(c, facts))
     schema = _schema(form, visible, today)
     hidden = {c["key"] for c in components(form)} - set(visible)
     try:

@@ -50,6 +50,16 @@ class Deadline:
     name: str
     due: datetime
     passed: bool = False  # the timer fired: kept so that SLA state and history can show it
+    warning: bool = False  # an early warning (at_risk), not a deadline
+
+
+def work_due(deadlines: list[Deadline]) -> datetime | None:
+    """What a task races against: the next pending deadline, else the last one missed."""
+    real = [d for d in deadlines if not d.warning]
+    pending = [d.due for d in real if not d.passed]
+    if pending:
+        return min(pending)
+    return max((d.due for d in real), default=None)
 
 
 @dataclass

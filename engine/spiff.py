@@ -258,6 +258,7 @@ class PendingTimer:
     bpmn_id: str
     name: str
     due: datetime
+    warning: bool = False  # an early warning (at_risk), not a deadline itself
 
 
 @dataclass(frozen=True)
@@ -381,7 +382,8 @@ def pending_timers(workflow: BpmnWorkflow) -> list[PendingTimer]:
         if isinstance(value, str):
             due = datetime.fromisoformat(value)
             due = due.replace(tzinfo=timezone.utc) if due.tzinfo is None else due.astimezone(timezone.utc)
-            timers.append(PendingTimer(task.task_spec.bpmn_id, task.task_spec.bpmn_name or "", due))
+            warning = "at_risk(" in (definition.expression or "")
+            timers.append(PendingTimer(task.task_spec.bpmn_id, task.task_spec.bpmn_name or "", due, warning))
     return sorted(timers, key=lambda t: t.due)
 
 

@@ -105,7 +105,7 @@ def _deadlines(previous: list[model.Deadline], timers: list[spiff.PendingTimer],
         replace(d, passed=True) for d in previous
         if (d.bpmn_id, d.due) not in pending and (d.passed or d.due <= now)
     ]  # fmt: skip
-    return fired[-MAX_PASSED:] + [model.Deadline(t.bpmn_id, t.name, t.due) for t in timers]
+    return fired[-MAX_PASSED:] + [model.Deadline(t.bpmn_id, t.name, t.due, warning=t.warning) for t in timers]
 
 
 def ready_ids(workflow: Any) -> set[str]:
@@ -126,7 +126,7 @@ def _work_item(case: model.Case, version: model.ProcessVersion, task: spiff.Read
     return model.WorkItem(
         case_id=case.id, task_id=task.id, bpmn_id=task.bpmn_id, name=task.name,
         lane=info.get("lane") or "", form=info.get("form"), reference=case.reference,
-        channel=case.channel, due_at=case.next_timer_at, created_at=now,
+        channel=case.channel, due_at=model.work_due(case.deadlines), created_at=now,
     )  # fmt: skip
 
 

@@ -155,7 +155,7 @@ def _case(row: Any) -> model.Case:
     values = dict(row._mapping)
     values["state"] = LazyState(values["state"])
     values["deadlines"] = [
-        model.Deadline(d["bpmn_id"], d["name"], datetime.fromisoformat(d["due"]), d.get("passed", False))
+        model.Deadline(d["bpmn_id"], d["name"], datetime.fromisoformat(d["due"]), d.get("passed", False), d.get("warning", False))
         for d in values["deadlines"]
     ]
     return model.Case(**values)
@@ -165,7 +165,8 @@ def _case_row(case: model.Case) -> dict[str, Any]:
     values = dict(vars(case))
     values["state"] = encode_state(case.state)
     values["deadlines"] = [
-        {"bpmn_id": d.bpmn_id, "name": d.name, "due": d.due.isoformat(), "passed": d.passed} for d in case.deadlines
+        {"bpmn_id": d.bpmn_id, "name": d.name, "due": d.due.isoformat(), "passed": d.passed, "warning": d.warning}
+        for d in case.deadlines
     ]
     return values
 

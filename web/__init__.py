@@ -1,4 +1,4 @@
-"""The Flask app factory: configuration, the engine's services, blueprints and error handlers."""
+"""The Flask app factory: configuration, the engine's services, extensions, blueprints, errors."""
 
 from __future__ import annotations
 
@@ -13,14 +13,26 @@ def create_app(config: Config | dict[str, Any] | None = None, services: Any = No
     """Build the app around `services` (engine dependencies built by bootstrap.py)."""
     app = Flask(__name__, instance_relative_config=False)
     settings = config.as_dict() if isinstance(config, Config) else dict(config or Config().as_dict())
+    app.config.from_mapping(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=not (settings.get("DEMO_MODE") or settings.get("TESTING")),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,  # a long shift on one page must not expire its forms
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
     app.config.from_mapping(settings)
     if services is None:
         raise RuntimeError("create_app needs services; use bootstrap.create_app()")
     app.extensions["bpm"] = services
 
-    from web import cli, errors, health
+    from web import auth, cases, cli, errors, health, i18n, tasks, views
 
+    i18n.init_app(app)
+    auth.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(health.bp)
+    views.init_app(app)
+    for blueprint in (health.bp, auth.bp, tasks.bp, cases.bp):
+        app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

@@ -1,8 +1,8 @@
-"""Engine errors become 4xx answers (JSON for API clients, text otherwise); never a traceback."""
+"""Engine errors become 4xx answers (an HTML page, or JSON for API clients); never a traceback."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import DomainError, InvalidInput
@@ -14,19 +14,19 @@ def init_app(app: Flask) -> None:
 
 
 def _wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/")
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
 def _domain_error(error: DomainError):  # type: ignore[no-untyped-def]
-    body = {"error": type(error).__name__, "message": str(error)}
-    if isinstance(error, InvalidInput):
-        body["fields"] = error.errors
     if _wants_json():
+        body = {"error": type(error).__name__, "message": str(error)}
+        if isinstance(error, InvalidInput):
+            body["fields"] = error.errors
         return jsonify(body), error.status
-    return f"{error}\n", error.status, {"Content-Type": "text/plain; charset=utf-8"}
+    return render_template("error.html", status=error.status, message=str(error)), error.status
 
 
 def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
     if _wants_json():
         return jsonify({"error": error.name, "message": error.description}), error.code
-    return error
+    return render_template("error.html", status=error.code, message=error.description), error.code

@@ -24,13 +24,3 @@ def health():  # type: ignore[no-untyped-def]
             "versions": [{"key": v.process_key, "number": v.number, "id": v.id[:12]} for v in versions],
         }
     )
-
-
-@bp.get("/")
-def index():  # type: ignore[no-untyped-def]
-    """The product's front door until the staff workspace exists."""
-    return (
-        "Music Gallery complaint handling is running. See /health; use the `complaints` CLI.\n",
-        200,
-        {"Content-Type": "text/plain; charset=utf-8"},
-    )

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Install the front-end packages from the npm registry and copy the files the pages use
+# into web/static/vendor (no CDN at run time). Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/../web/assets"
+npm ci --no-audit --no-fund --loglevel=error
+out=../static/vendor
+mkdir -p "$out/bpmn-js"
+cp node_modules/@picocss/pico/css/pico.min.css "$out/pico.min.css"
+cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js "$out/bpmn-js/"
+cp node_modules/bpmn-js/dist/assets/bpmn-js.css node_modules/bpmn-js/dist/assets/diagram-js.css "$out/bpmn-js/"
+cp -r node_modules/bpmn-js/dist/assets/bpmn-font "$out/bpmn-js/"
+echo "vendored front-end assets into web/static/vendor"

@@ -1,0 +1,59 @@
+"""What every page shares: times in Baku, working-day countdowns, SLA badges, labels."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+
+import engine
+from web.deps import services
+from web.i18n import LANGUAGES, locale
+
+CHANNELS = {
+    "live_chat": lazy_gettext("Live chat"), "call_centre": lazy_gettext("Call centre *1313"),
+    "social": lazy_gettext("Social media"), "email": lazy_gettext("E-mail"),
+    "store_book": lazy_gettext("Store complaints book"),
+}  # fmt: skip
+SLA = {"overdue": lazy_gettext("Overdue"), "at_risk": lazy_gettext("At risk"), "on_time": lazy_gettext("On time")}
+
+
+def now() -> datetime:
+    return services().clock.now()
+
+
+def local(moment: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
+    """A moment as staff in Baku read it."""
+    if moment is None:
+        return "—"
+    return moment.astimezone(services().policy.calendar.zone).strftime(fmt)
+
+
+def countdown(due: datetime | None) -> str:
+    """"in 3 working days", "today", "overdue by 2 working days"."""
+    if due is None:
+        return ""
+    days = services().policy.calendar.working_days_between(now(), due)
+    if due < now():
+        late = -days
+        return _("overdue by %(n)s working day(s)", n=late) if late else _("overdue since %(t)s", t=local(due, "%H:%M"))
+    if days == 0:
+        return _("due today at %(t)s", t=local(due, "%H:%M"))
+    return _("in %(n)s working day(s)", n=days)
+
+
+def sla(due: datetime | None) -> str:
+    return engine.sla_state(due, now(), services().policy)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(local, "local")
+    app.add_template_filter(countdown, "countdown")
+    app.add_template_filter(sla, "sla")
+
+    @app.context_processor
+    def shared() -> dict[str, Any]:
+        return {"CHANNELS": CHANNELS, "SLA": SLA, "LANGUAGES": LANGUAGES, "current_locale": locale, "clock_now": now}
