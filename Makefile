@@ -6,10 +6,12 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test install lint bench topology clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt web/assets/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	scripts/vendor-assets.sh
+	$(BIN)/pybabel compile --use-fuzzy -d web/translations
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -21,6 +23,7 @@ run: $(STAMP)
 ## Install, make sure PostgreSQL runs, pass the checks and the whole test suite.
 test: $(STAMP)
 	scripts/ensure-postgres.sh
+	scripts/ensure-chromium.sh
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
