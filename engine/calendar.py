@@ -30,6 +30,7 @@ class WorkingCalendar:
         self.zone = ZoneInfo(timezone)
         self.extra_days_off = frozenset(extra_days_off)
         self.extra_working_days = frozenset(extra_working_days)
+        self._known: dict[date, bool] = {}
 
     @cached_property
     def _holidays(self) -> holidays.HolidayBase:
@@ -37,11 +38,14 @@ class WorkingCalendar:
         return holidays.country_holidays(self.country)
 
     def is_working_day(self, day: date) -> bool:
-        if day in self.extra_working_days:
-            return True
-        if day in self.extra_days_off:
-            return False
-        return bool(self._holidays.is_working_day(day))
+        known = self._known.get(day)
+        if known is None:
+            if day in self.extra_working_days or day in self.extra_days_off:
+                known = day in self.extra_working_days
+            else:
+                known = bool(self._holidays.is_working_day(day))
+            self._known[day] = known  # calendars are immutable once built: remember each day
+        return known
 
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()

@@ -37,7 +37,7 @@ class WorkItemStore(Protocol):
     def listing(
         self, lanes: Sequence[str], *, assignee: str | None = None, limit: int = 50, offset: int = 0
     ) -> list[model.WorkItem]: ...
-    def search(self, filters: Any) -> tuple[list[model.WorkItem], int]: ...  # a page and the total
+    def search(self, filters: Any) -> list[model.WorkItem]: ...  # one page, soonest due first
     def sla_counts(self, filters: Any) -> dict[str, int]: ...  # overdue / at_risk / on_time
     def assign(self, case_id: str, task_id: str, assignee: str | None, *, expected: str | None) -> None: ...
 

@@ -28,6 +28,7 @@ class Filters:
     per_page: int = 25
     now: datetime | None = None
     at_risk_before: datetime | None = None
+    count_limit: int = 1000  # tabs say "1000+" beyond this: counting further costs a full scan
 
 
 @dataclass
@@ -37,6 +38,15 @@ class Worklist:
     page: int
     pages: int
     counts: dict[str, int] = field(default_factory=dict)  # per SLA state, for the filter tabs
+    limit: int = 1000
+
+    def shown(self, count: int) -> str:
+        """A count as a tab shows it: exact up to the limit, then "1000+"."""
+        return f"{self.limit}+" if count > self.limit else str(count)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
 
 
 def task_list(
@@ -52,10 +62,13 @@ def task_list(
     query = replace(filters, now=now, at_risk_before=risk, page=max(filters.page, 1),
                     per_page=min(max(filters.per_page, 1), 100))  # fmt: skip
     with uow:
-        items, total = uow.work_items.search(query)
-        counts = uow.work_items.sla_counts(query)
+        counts = uow.work_items.sla_counts(query)  # the tabs' counts give the total too
+        items = uow.work_items.search(query)
+    total = counts[query.sla] if query.sla else sum(counts.values())
     pages = max((total + query.per_page - 1) // query.per_page, 1)
-    return Worklist(items, total, query.page, pages, counts)
+    if total > query.count_limit and len(items) == query.per_page:
+        pages = max(pages, query.page + 1)  # beyond the counted range: there is at least one more
+    return Worklist(items, total, query.page, pages, counts, query.count_limit)
 
 
 def sla_state(due: datetime | None, now: datetime, policy: Policy) -> str:

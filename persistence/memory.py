@@ -191,20 +191,20 @@ class _WorkItems(_Store):
             return False
         return not sla or f.sla is None or _sla(i, f) == f.sla
 
-    def search(self, f: Any) -> tuple[list[model.WorkItem], int]:
+    def search(self, f: Any) -> list[model.WorkItem]:
         items = [i for i in self.t.work_items.values() if self._matches(i, f)]
         items.sort(key=lambda i: (i.due_at is None, i.due_at or i.created_at, i.created_at), reverse=f.sort == "-due")
         page = [copy.deepcopy(i) for i in items[(f.page - 1) * f.per_page : f.page * f.per_page]]
         for item in page:
             item.stage = self.t.cases[item.case_id].stage
-        return page, len(items)
+        return page
 
     def sla_counts(self, f: Any) -> dict[str, int]:
         counts = dict.fromkeys(("overdue", "at_risk", "on_time"), 0)
         for item in self.t.work_items.values():
             if self._matches(item, f, sla=False):
                 counts[_sla(item, f)] += 1
-        return counts
+        return {state: min(n, f.count_limit + 1) for state, n in counts.items()}
 
     def assign(self, case_id: str, task_id: str, assignee: str | None, *, expected: str | None) -> None:
         item = self.t.work_items.get((case_id, task_id))

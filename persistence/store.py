@@ -268,31 +268,34 @@ class SqlWorkItems(_Table):
             conditions.append(or_(w.due_at > f.at_risk_before, w.due_at.is_(None)))
         return conditions
 
-    def search(self, f: Any) -> tuple[list[model.WorkItem], int]:
+    def search(self, f: Any) -> list[model.WorkItem]:
         w = t.work_items.c
-        conditions = self._where(f)
-        order = [w.due_at.is_(None), w.due_at, w.created_at] if f.sort == "due" else [w.due_at.desc().nulls_last(), w.created_at]
+        # Both orders follow ix_work_items_lane_due (forwards, or backwards with no due first).
+        order = [w.due_at.desc(), w.created_at.desc()] if f.sort == "-due" else [w.due_at.asc().nulls_last(), w.created_at]
         query = (
             select(t.work_items, t.cases.c.stage)
             .join(t.cases, t.cases.c.id == w.case_id)
-            .where(*conditions)
+            .where(*self._where(f))
             .order_by(*order)
             .limit(f.per_page)
             .offset((f.page - 1) * f.per_page)
         )
-        items = [model.WorkItem(**row._mapping) for row in self.c.execute(query)]
-        total = self.c.execute(select(func.count()).select_from(t.work_items).where(*conditions)).scalar_one()
-        return items, int(total)
+        return [model.WorkItem(**row._mapping) for row in self.c.execute(query)]
 
     def sla_counts(self, f: Any) -> dict[str, int]:
-        w = t.work_items.c
-        query = select(
-            func.count().filter(w.due_at < f.now),
-            func.count().filter(and_(w.due_at >= f.now, w.due_at <= f.at_risk_before)),
-            func.count().filter(or_(w.due_at > f.at_risk_before, w.due_at.is_(None))),
-        ).where(*self._where(f, sla=False))
-        overdue, at_risk, on_time = self.c.execute(query).one()
-        return {"overdue": overdue, "at_risk": at_risk, "on_time": on_time}
+        """Per SLA state, counted up to f.count_limit + 1: each count is a short index range scan."""
+        w, base = t.work_items.c, self._where(f, sla=False)
+        ranges = {
+            "overdue": [w.due_at < f.now],
+            "at_risk": [w.due_at >= f.now, w.due_at <= f.at_risk_before],
+            "on_time": [or_(w.due_at > f.at_risk_before, w.due_at.is_(None))],
+        }
+        counts = [
+            select(func.count()).select_from(select(w.task_id).where(*base, *cond).limit(f.count_limit + 1).subquery())
+            for cond in ranges.values()
+        ]
+        row = self.c.execute(select(*(c.scalar_subquery() for c in counts))).one()  # one round trip
+        return {state: int(n) for state, n in zip(ranges, row, strict=True)}
 
     def assign(self, case_id: str, task_id: str, assignee: str | None, *, expected: str | None) -> None:
         w = t.work_items.c

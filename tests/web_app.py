@@ -22,8 +22,10 @@ USERS = {
 }  # fmt: skip
 
 
-def make_app(database: Path, clock: SettableClock, **settings: Any):  # type: ignore[no-untyped-def]
-    config = dict(Config().as_dict(), DATABASE_URL=f"sqlite:///{database}", TESTING=True, DEMO_MODE=False,
+def make_app(database: Path | str, clock: SettableClock, **settings: Any):  # type: ignore[no-untyped-def]
+    """`database` is a SQLite file path or a database URL."""
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
+    config = dict(Config().as_dict(), DATABASE_URL=url, TESTING=True, DEMO_MODE=False,
                   SECRET_KEY="test-secret", **settings)  # fmt: skip
     app = bootstrap.create_app(config, clock=clock)
     with app.app_context():

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
-import engine
 from web.deps import services
 from web.i18n import LANGUAGES, locale
 
@@ -46,7 +45,12 @@ def countdown(due: datetime | None) -> str:
 
 
 def sla(due: datetime | None) -> str:
-    return engine.sla_state(due, now(), services().policy)
+    if "sla_now" not in g:  # one "now" and one at-risk threshold per page
+        g.sla_now = now()
+        g.sla_risk = services().policy.calendar.deadline(g.sla_now, services().policy.at_risk_margin)
+    if due is None or due > g.sla_risk:
+        return "on_time"
+    return "overdue" if due < g.sla_now else "at_risk"
 
 
 def init_app(app: Flask) -> None:

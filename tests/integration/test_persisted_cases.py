@@ -130,3 +130,12 @@ def test_concurrent_workers_fire_each_due_timer_exactly_once(scenario, sql_engin
         view = scenario.view(case.case_id)
         assert [e.type for e in view.events].count("timer_fired") == 1
         assert [i.bpmn_id for i in view.work_items].count("Task_ReviewOverdue") == 1
+
+
+def test_migrations_match_the_declared_tables(sql_engine):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with sql_engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), tables.metadata)
+    assert differences == []
