@@ -32,10 +32,10 @@ class Policy:
         calendar = self.calendar
 
         def deadline(received_at: str, working_days: int) -> str:
-            return calendar.deadline(parse_moment(received_at), int(working_days)).isoformat()
+            return calendar.deadline(parse_moment(received_at), _days(working_days)).isoformat()
 
         def at_risk(received_at: str, working_days: int) -> str:
-            days = max(int(working_days) - self.at_risk_margin, 0)
+            days = max(_days(working_days) - self.at_risk_margin, 0)
             return calendar.deadline(parse_moment(received_at), days).isoformat()
 
         def end_of_day(day: str) -> str:
@@ -48,3 +48,13 @@ class Policy:
 
     def lanes_for_roles(self, roles: frozenset[str]) -> list[str]:
         return sorted(lane for lane, role in self.lane_roles.items() if role in roles)
+
+
+MAX_WORKING_DAYS = 1000  # these run outside the sandbox's clock: keep them bounded
+
+
+def _days(value: object) -> int:
+    days = int(value)  # type: ignore[call-overload]
+    if not 0 <= days <= MAX_WORKING_DAYS:
+        raise ValueError(f"working days must be between 0 and {MAX_WORKING_DAYS}, not {days}")
+    return days

@@ -40,6 +40,7 @@ from engine.errors import InvalidBpmn, ProcessError, TaskNotFound, TaskNotReady
 
 MAX_STEPS = 2_000  # engine steps per use case before a loop is called runaway
 MIN_CYCLE_SECONDS = 60
+MAX_FAST_CYCLES = 10  # a few quick repetitions are harmless; a flood is not
 
 # --- the clock SpiffWorkflow reads ---------------------------------------------------------
 
@@ -151,6 +152,8 @@ def parse(root: etree._Element, process_id: str) -> tuple[dict[str, Any], Bundle
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except ValidationException as error:
+        if "RecursionError" in str(error):  # SpiffWorkflow wraps its own recursion limit
+            raise InvalidBpmn("The process is too long to parse (too many elements in a row).") from None
         raise InvalidBpmn(_validation_message(error)) from None
     except RecursionError:
         raise InvalidBpmn("The process is too long to parse (too many elements in a row).") from None
@@ -165,6 +168,7 @@ def parse(root: etree._Element, process_id: str) -> tuple[dict[str, Any], Bundle
 
 def _validation_message(error: ValidationException) -> str:
     message = str(error.args[0] if error.args else error).rstrip(".")
+    message = message.replace("{http://www.omg.org/spec/BPMN/20100524/MODEL}", "bpmn:")
     where = [f"element '{error.id}'" if error.id else "", f"line {error.line_number}" if error.line_number else ""]
     where = [w for w in where if w]
     return f"{message} ({', '.join(where)})." if where else f"{message}."
@@ -206,10 +210,10 @@ def timer_literal_problem(kind: str, value: str) -> str | None:
             parse.parse_iso_duration(value)
         elif kind == "timeCycle":
             cycles, _, duration = parse.parse_iso_recurring_interval(value)
-            if duration.total_seconds() < MIN_CYCLE_SECONDS:
-                return f"cycle {value!r} repeats more often than once a minute"
             if cycles < 0:
                 return f"cycle {value!r} repeats forever; give a count, e.g. R3/PT1H"
+            if duration.total_seconds() < MIN_CYCLE_SECONDS and cycles > MAX_FAST_CYCLES:
+                return f"cycle {value!r} repeats more often than once a minute, more than {MAX_FAST_CYCLES} times"
     except Exception:  # SpiffWorkflow raises bare Exception / ValueError / AttributeError here
         return f"{kind} {value!r} is not a valid ISO 8601 value"
     return None

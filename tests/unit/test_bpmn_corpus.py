@@ -58,8 +58,6 @@ DEVIATIONS = {
     "external/spiffworkflow/bpmn/data/single_call_activity.bpmn": ("SingleTask_Process", "not found"),
     # an unquoted timer value is a Python division (SpiffWorkflow fails when the timer starts)
     "external/miwg/Reference/C.9.1.bpmn": ("R6/P1D", "in quotes"),
-    # a cycle faster than once a minute (engine.spiff.timer_literal_problem; cf. timer_cycle_flood)
-    "external/spiffworkflow/bpmn/data/timer-cycle-start.bpmn": ("R2/PT0.1S", "once a minute"),
 }
 
 # What stock SpiffWorkflow said -> what our message says about the same construct.
