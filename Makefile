@@ -24,6 +24,7 @@ run: $(STAMP)
 test: $(STAMP)
 	scripts/ensure-postgres.sh
 	scripts/ensure-chromium.sh
+	$(BIN)/ruff check engine persistence web tests bench bootstrap.py wsgi.py
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 

@@ -58,7 +58,9 @@ def sql_services(config: dict, clock: Clock | None = None) -> Services:
 
 
 def memory_services(config: dict, clock: Clock | None = None) -> Services:
-    return Services(uow=MemoryUnitOfWork(MemoryDatabase()), clock=clock or SystemClock(), policy=policy_from(config))
+    return Services(
+        uow=MemoryUnitOfWork(MemoryDatabase()), clock=clock or SystemClock(), policy=policy_from(config)
+    )
 
 
 def _dates(text: str | list) -> list[date]:

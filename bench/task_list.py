@@ -18,7 +18,7 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 from sqlalchemy import insert, select, text
@@ -36,13 +36,18 @@ PAGES = {"all": "/", "overdue": "/?sla=overdue", "at risk": "/?sla=at_risk", "ch
 def seed(app, count: int, clock: SettableClock) -> None:
     services = app.extensions["bpm"]
     first = engine.start_case(
-        {"channel": "call_centre", "surname": "Seed", "given_name": "Case", "phone": "+994501112233", "description": "x"},
+        {"channel": "call_centre", "surname": "Seed", "given_name": "Case", "phone": "+994501112233",
+         "description": "x"},
         actor=engine.model.Actor("intake", frozenset({"intake"})), **services.deps(),
     )  # fmt: skip
     sql = services.extras["engine"]
     with sql.begin() as connection:
         case = dict(connection.execute(select(t.cases).where(t.cases.c.id == first.case_id)).one()._mapping)
-        item = dict(connection.execute(select(t.work_items).where(t.work_items.c.case_id == first.case_id)).one()._mapping)
+        item = dict(
+            connection.execute(select(t.work_items).where(t.work_items.c.case_id == first.case_id))
+            .one()
+            ._mapping
+        )
     rng, now, batch = random.Random(7), clock.now(), 5000
     lanes = ["officer"] * 7 + ["intake", "supervisor", "quality"]
     for start in range(0, count, batch):
@@ -67,7 +72,12 @@ def measure(app, requests: int) -> dict[str, list[float]]:
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     token = csrf_token(client.get("/login").text)
-    assert client.post("/login", data={"username": "officer", "password": PASSWORD, "csrf_token": token}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"username": "officer", "password": PASSWORD, "csrf_token": token}
+        ).status_code
+        == 302
+    )
     timings: dict[str, list[float]] = {}
     for name, path in PAGES.items():
         for _ in range(10):
@@ -97,15 +107,20 @@ def main() -> None:
     with psycopg.connect(args.pg, autocommit=True) as connection:
         connection.execute(f"CREATE SCHEMA {schema}")
     try:
-        clock = SettableClock(datetime(2026, 3, 2, 6, tzinfo=timezone.utc))
+        clock = SettableClock(datetime(2026, 3, 2, 6, tzinfo=UTC))
         url = args.pg.replace("postgresql://", "postgresql+psycopg://") + f"?options=-csearch_path%3D{schema}"
         app = make_app(url, clock)
         print(f"seeding {args.cases:,} open cases ...", file=sys.stderr)
         seed(app, args.cases, clock)
         timings = measure(app, args.requests)
-        print(f"Task list of an officer, {args.cases:,} open cases on PostgreSQL, {args.requests} requests each (ms):")
+        print(
+            f"Task list of an officer, {args.cases:,} open cases on PostgreSQL, {args.requests} requests each (ms):"
+        )
         for name, samples in timings.items():
-            print(f"  {name:<14} p50 {statistics.median(samples):6.2f}   p95 {p95(samples):6.2f}   max {max(samples):6.2f}")
+            print(
+                f"  {name:<14} p50 {statistics.median(samples):6.2f}   p95 {p95(samples):6.2f}"
+                f"   max {max(samples):6.2f}"
+            )
         worst = max(p95(s) for s in timings.values())
         print(f"task_list cases={args.cases} p95_ms={worst:.2f}")
     finally:

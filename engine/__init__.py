@@ -5,9 +5,9 @@ The table of contents: each use case is one function, dependencies keyword-only 
 
 from engine.cases import (
     complete_task,
+    list_work_items,
     open_task,
     process_diagram,
-    list_work_items,
     record_status_request,
     show_case,
     start_case,
@@ -15,8 +15,8 @@ from engine.cases import (
 )
 from engine.timers import fire_due_timers
 from engine.users import add_user, get_user, list_users
-from engine.worklist import Filters, claim_task, sla_state, task_list
 from engine.versions import check_upload, deploy_process_version, list_versions
+from engine.worklist import Filters, claim_task, sla_state, task_list
 
 __all__ = [
     "Filters",

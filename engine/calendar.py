@@ -71,10 +71,7 @@ class WorkingCalendar:
         first, last = self.local_date(start), self.local_date(end)
         sign = 1 if last >= first else -1
         first, last = min(first, last), max(first, last)
-        days = sum(
-            self.is_working_day(first + timedelta(days=i))
-            for i in range(1, (last - first).days + 1)
-        )
+        days = sum(self.is_working_day(first + timedelta(days=i)) for i in range(1, (last - first).days + 1))
         return sign * days
 
 

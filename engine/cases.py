@@ -109,7 +109,9 @@ def complete_task(
         if item.assignee not in (None, actor.id):
             raise Conflict(f"Task '{item.name}' is claimed by {item.assignee}.")
         version = uow.versions.get(case.version_id)
-        values = forms.validate_data(version.forms.get(item.form or ""), data, today=policy.calendar.local_date(now))
+        values = forms.validate_data(
+            version.forms.get(item.form or ""), data, today=policy.calendar.local_date(now)
+        )
         personal_fields = {k: values.pop(k) for k in list(values) if k in model.PERSONAL_FIELDS}
         if personal_fields:
             values["missing"] = _update_personal(uow, case, personal_fields)
@@ -119,7 +121,12 @@ def complete_task(
             thrown, error = _run(lambda: spiff.complete(workflow, task_id, values))
         _fail_if(case, error)
         changes = workflows.project(case, version, workflow, thrown, now, before)
-        done = {"task_id": task_id, "bpmn_id": item.bpmn_id, "data": values, "personal_fields": sorted(personal_fields)}
+        done = {
+            "task_id": task_id,
+            "bpmn_id": item.bpmn_id,
+            "data": values,
+            "personal_fields": sorted(personal_fields),
+        }
         events = [history.record(case, "task_completed", actor.id, now, done)]
         events += _failure_event(case, error, actor, now)
         workflows.store(uow, case, events, changes, new=False)
@@ -195,7 +202,9 @@ def process_diagram(reference_or_id: str, *, uow: ports.UnitOfWork) -> bytes:
 
 def status_answer(case: model.Case, events: list[model.Event]) -> model.StatusAnswer:
     """Stage, the resolution deadline (the latest pending SLA timer) and the latest delay."""
-    delays = [e.data["data"] for e in events if e.type == "task_completed" and "new_date" in e.data.get("data", {})]
+    delays = [
+        e.data["data"] for e in events if e.type == "task_completed" and "new_date" in e.data.get("data", {})
+    ]
     latest = max((d.due for d in case.deadlines if not d.passed and not d.warning), default=None)
     delay = delays[-1] if delays else {}
     return model.StatusAnswer(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -14,7 +14,7 @@ class SystemClock:
     """Wall-clock time in UTC."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class SettableClock:
@@ -37,4 +37,4 @@ class SettableClock:
 def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("the clock needs an aware datetime (with a UTC offset)")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)

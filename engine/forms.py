@@ -9,13 +9,23 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
-from engine import bpmn, sandbox
+from engine import bpmn_checks, sandbox
 from engine.errors import InvalidInput
 
 MAX_TEXT = 10_000
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE = re.compile(r"\+?[0-9 ()-]{7,20}")
-INPUTS = {"textfield", "textarea", "number", "checkbox", "radio", "select", "checklist", "taglist", "datetime"}
+INPUTS = {
+    "textfield",
+    "textarea",
+    "number",
+    "checkbox",
+    "radio",
+    "select",
+    "checklist",
+    "taglist",
+    "datetime",
+}
 
 
 def components(form: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -95,7 +105,9 @@ def _field(component: Mapping[str, Any], today: date) -> fields.Field:
         return fields.List(fields.String(validate=validate.OneOf(options)), required=required)
     if kind in ("radio", "select"):
         return fields.String(required=required, validate=validate.OneOf(options))
-    checks.append(validate.Length(min=rules.get("minLength"), max=min(rules.get("maxLength") or MAX_TEXT, MAX_TEXT)))
+    checks.append(
+        validate.Length(min=rules.get("minLength"), max=min(rules.get("maxLength") or MAX_TEXT, MAX_TEXT))
+    )
     if rules.get("pattern"):
         checks.append(validate.Regexp(rules["pattern"], error="Does not match the expected format."))
     if rules.get("validationType") == "email":
@@ -131,7 +143,7 @@ def _feel_to_python(expression: str) -> str | None:
         out.append("==" if symbol == "=" else symbol or string or number or words.get(name, name))
         position = match.end()
     python = " ".join(t for t in out if t)
-    return python if bpmn.condition_problem(python) is None else None
+    return python if bpmn_checks.condition_problem(python) is None else None
 
 
 def _hidden(component: Mapping[str, Any], data: Mapping[str, Any]) -> bool:

@@ -10,7 +10,6 @@ from typing import Any
 
 from engine import spiff
 from engine.calendar import WorkingCalendar, parse_moment
-from engine.clock import Clock
 
 DEFAULT_LANES = {"intake": "intake", "officer": "officer", "quality": "quality", "supervisor": "supervisor"}
 

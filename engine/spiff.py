@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -44,7 +44,7 @@ MAX_FAST_CYCLES = 10  # a few quick repetitions are harmless; a flood is not
 
 # --- the clock SpiffWorkflow reads ---------------------------------------------------------
 
-_clock: ContextVar[Clock] = ContextVar("clock", default=SystemClock())
+_clock: ContextVar[Clock] = ContextVar("clock", default=SystemClock())  # noqa: B039 - stateless
 
 
 class _ClockedDatetime(datetime):
@@ -53,7 +53,7 @@ class _ClockedDatetime(datetime):
     @classmethod
     def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
         moment = _clock.get().now()
-        return moment.astimezone(tz) if tz else moment.astimezone(timezone.utc).replace(tzinfo=None)
+        return moment.astimezone(tz) if tz else moment.astimezone(UTC).replace(tzinfo=None)
 
 
 _timer_module.datetime = _ClockedDatetime  # type: ignore[misc]
@@ -79,8 +79,10 @@ class _InstanceConverter(BpmnWorkflowConverter):
         dct = _workflow_dict(workflow)
         dct["subprocesses"] = {
             str(key): dict(
-                _workflow_dict(sub), typename=_registry.typenames[type(sub)],
-                parent_task_id=str(sub.parent_task_id), spec=sub.spec.name,
+                _workflow_dict(sub),
+                typename=_registry.typenames[type(sub)],
+                parent_task_id=str(sub.parent_task_id),
+                spec=sub.spec.name,
             )  # fmt: skip
             for key, sub in workflow.subprocesses.items()
         }
@@ -169,7 +171,10 @@ def parse(root: etree._Element, process_id: str) -> tuple[dict[str, Any], Bundle
 def _validation_message(error: ValidationException) -> str:
     message = str(error.args[0] if error.args else error).rstrip(".")
     message = message.replace("{http://www.omg.org/spec/BPMN/20100524/MODEL}", "bpmn:")
-    where = [f"element '{error.id}'" if error.id else "", f"line {error.line_number}" if error.line_number else ""]
+    where = [
+        f"element '{error.id}'" if error.id else "",
+        f"line {error.line_number}" if error.line_number else "",
+    ]
     where = [w for w in where if w]
     return f"{message} ({', '.join(where)})." if where else f"{message}."
 
@@ -385,7 +390,7 @@ def pending_timers(workflow: BpmnWorkflow) -> list[PendingTimer]:
             value = value.get("next")
         if isinstance(value, str):
             due = datetime.fromisoformat(value)
-            due = due.replace(tzinfo=timezone.utc) if due.tzinfo is None else due.astimezone(timezone.utc)
+            due = due.replace(tzinfo=UTC) if due.tzinfo is None else due.astimezone(UTC)
             warning = "at_risk(" in (definition.expression or "")
             timers.append(PendingTimer(task.task_spec.bpmn_id, task.task_spec.bpmn_name or "", due, warning))
     return sorted(timers, key=lambda t: t.due)

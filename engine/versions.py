@@ -8,10 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine import bpmn, forms, model, ports, spiff
+from engine import bpmn, bpmn_checks, forms, model, ports, spiff
 from engine.clock import Clock
 from engine.errors import Forbidden, InvalidBpmn
-
 from engine.policy import Policy
 
 
@@ -29,7 +28,7 @@ def check_upload(bpmn_xml: bytes, form_files: Mapping[str, bytes], policy: Polic
     """Validate an upload without storing anything; raises InvalidBpmn with every problem."""
     root = bpmn.load(bpmn_xml)
     parsed = {path: _form(path, content) for path, content in form_files.items()}
-    definition = bpmn.inspect(root, parsed, policy.lane_roles, spiff.timer_literal_problem)
+    definition = bpmn_checks.inspect(root, parsed, policy.lane_roles, spiff.timer_literal_problem)
     spec, _ = spiff.parse(root, definition.process_id)
     used = {path: parsed[path] for path in sorted(definition.form_paths())}
     digest = hashlib.sha256(bpmn_xml)
@@ -94,6 +93,3 @@ def list_versions(process_key: str | None = None, *, uow: ports.UnitOfWork) -> l
     """Deployed versions, newest first (read only)."""
     with uow:
         return sorted(uow.versions.list(process_key), key=lambda v: (v.process_key, -v.number))
-
-
-

@@ -76,9 +76,7 @@ def project(
     return Changes(
         added=[_work_item(case, version, t, now) for t in ready if t.id not in before],
         removed=sorted(before - {t.id for t in ready}),
-        messages=[
-            model.OutboxMessage(new_id(), case.id, m.message, _payload(case, m), now) for m in thrown
-        ],
+        messages=[model.OutboxMessage(new_id(), case.id, m.message, _payload(case, m), now) for m in thrown],
     )
 
 
@@ -98,7 +96,9 @@ def store(
         uow.outbox.add(message)
 
 
-def _deadlines(previous: list[model.Deadline], timers: list[spiff.PendingTimer], now: datetime) -> list[model.Deadline]:
+def _deadlines(
+    previous: list[model.Deadline], timers: list[spiff.PendingTimer], now: datetime
+) -> list[model.Deadline]:
     """Pending timers, plus those that fired (not those cancelled before they were due)."""
     pending = {(t.bpmn_id, t.due) for t in timers}
     fired = [
@@ -121,7 +121,9 @@ def stage(ready: list[spiff.ReadyTask], version: model.ProcessVersion, status: s
     return " / ".join(dict.fromkeys(names)) or "Waiting"
 
 
-def _work_item(case: model.Case, version: model.ProcessVersion, task: spiff.ReadyTask, now: datetime) -> model.WorkItem:
+def _work_item(
+    case: model.Case, version: model.ProcessVersion, task: spiff.ReadyTask, now: datetime
+) -> model.WorkItem:
     info = version.user_tasks.get(task.bpmn_id, {})
     return model.WorkItem(
         case_id=case.id, task_id=task.id, bpmn_id=task.bpmn_id, name=task.name,
@@ -131,7 +133,13 @@ def _work_item(case: model.Case, version: model.ProcessVersion, task: spiff.Read
 
 
 CUSTOMER_FIELDS = (
-    "question", "delay_reason", "new_date", "decision", "measures", "response_text", "response_mode",
+    "question",
+    "delay_reason",
+    "new_date",
+    "decision",
+    "measures",
+    "response_text",
+    "response_mode",
 )
 
 

@@ -49,9 +49,7 @@ class Worklist:
         return self.page < self.pages
 
 
-def task_list(
-    filters: Filters, *, uow: ports.UnitOfWork, clock: Clock, policy: Policy
-) -> Worklist:
+def task_list(filters: Filters, *, uow: ports.UnitOfWork, clock: Clock, policy: Policy) -> Worklist:
     """One page of ready work items and the SLA counts for the tabs (read only)."""
     if filters.sla not in (None, *SLA_STATES) or filters.sort not in SORTS:
         raise InvalidInput("Unknown filter or sort order.")

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
-
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, create_engine, event
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -59,10 +59,13 @@ class LazyState(Mapping[str, Any]):
 # Hot statements are built once: constructing them per call costs more than running them.
 _INSERT = {table: table.insert() for table in (t.cases, t.events, t.work_items, t.outbox, t.personal_data)}
 _SELECT_CASE = select(t.cases).where(t.cases.c.id == bindparam("b_id"))
-_SAVE_CASE = update(t.cases).where(t.cases.c.id == bindparam("b_id"), t.cases.c.revision == bindparam("b_revision"))
+_SAVE_CASE = update(t.cases).where(
+    t.cases.c.id == bindparam("b_id"), t.cases.c.revision == bindparam("b_revision")
+)
 _CASE_ITEMS = select(t.work_items).where(t.work_items.c.case_id == bindparam("b_case"))
 _DROP_ITEMS = delete(t.work_items).where(
-    t.work_items.c.case_id == bindparam("b_case"), t.work_items.c.task_id.in_(bindparam("b_tasks", expanding=True))
+    t.work_items.c.case_id == bindparam("b_case"),
+    t.work_items.c.task_id.in_(bindparam("b_tasks", expanding=True)),
 )
 
 
@@ -128,7 +131,9 @@ class SqlVersions(_Table):
 
     def get(self, version_id: str) -> model.ProcessVersion:
         if version_id not in self.cache:
-            row = self.c.execute(select(t.process_versions).where(t.process_versions.c.id == version_id)).first()
+            row = self.c.execute(
+                select(t.process_versions).where(t.process_versions.c.id == version_id)
+            ).first()
             if row is None:
                 raise VersionNotFound(f"No process version {version_id!r}.")
             self.cache[version_id] = model.ProcessVersion(**row._mapping)
@@ -155,7 +160,13 @@ def _case(row: Any) -> model.Case:
     values = dict(row._mapping)
     values["state"] = LazyState(values["state"])
     values["deadlines"] = [
-        model.Deadline(d["bpmn_id"], d["name"], datetime.fromisoformat(d["due"]), d.get("passed", False), d.get("warning", False))
+        model.Deadline(
+            d["bpmn_id"],
+            d["name"],
+            datetime.fromisoformat(d["due"]),
+            d.get("passed", False),
+            d.get("warning", False),
+        )
         for d in values["deadlines"]
     ]
     return model.Case(**values)
@@ -165,7 +176,13 @@ def _case_row(case: model.Case) -> dict[str, Any]:
     values = dict(vars(case))
     values["state"] = encode_state(case.state)
     values["deadlines"] = [
-        {"bpmn_id": d.bpmn_id, "name": d.name, "due": d.due.isoformat(), "passed": d.passed, "warning": d.warning}
+        {
+            "bpmn_id": d.bpmn_id,
+            "name": d.name,
+            "due": d.due.isoformat(),
+            "passed": d.passed,
+            "warning": d.warning,
+        }
         for d in case.deadlines
     ]
     return values
@@ -208,9 +225,7 @@ class SqlCases(_Table):
         statement = (
             dialect.insert(t.reference_counters)
             .values(year=year, last=1)
-            .on_conflict_do_update(
-                index_elements=["year"], set_={"last": t.reference_counters.c.last + 1}
-            )
+            .on_conflict_do_update(index_elements=["year"], set_={"last": t.reference_counters.c.last + 1})
             .returning(t.reference_counters.c.last)
         )
         return int(self._run(statement).scalar_one())
@@ -253,7 +268,6 @@ class SqlWorkItems(_Table):
         query = query.order_by(w.due_at.is_(None), w.due_at, w.created_at).limit(limit).offset(offset)
         return [model.WorkItem(**row._mapping) for row in self.c.execute(query)]
 
-
     def _where(self, f: Any, *, sla: bool = True) -> list[Any]:
         w = t.work_items.c
         conditions = [w.lane.in_(list(f.lanes))]
@@ -271,7 +285,11 @@ class SqlWorkItems(_Table):
     def search(self, f: Any) -> list[model.WorkItem]:
         w = t.work_items.c
         # Both orders follow ix_work_items_lane_due (forwards, or backwards with no due first).
-        order = [w.due_at.desc(), w.created_at.desc()] if f.sort == "-due" else [w.due_at.asc().nulls_last(), w.created_at]
+        order = (
+            [w.due_at.desc(), w.created_at.desc()]
+            if f.sort == "-due"
+            else [w.due_at.asc().nulls_last(), w.created_at]
+        )
         query = (
             select(t.work_items, t.cases.c.stage)
             .join(t.cases, t.cases.c.id == w.case_id)
@@ -291,7 +309,9 @@ class SqlWorkItems(_Table):
             "on_time": [or_(w.due_at > f.at_risk_before, w.due_at.is_(None))],
         }
         counts = [
-            select(func.count()).select_from(select(w.task_id).where(*base, *cond).limit(f.count_limit + 1).subquery())
+            select(func.count()).select_from(
+                select(w.task_id).where(*base, *cond).limit(f.count_limit + 1).subquery()
+            )
             for cond in ranges.values()
         ]
         row = self.c.execute(select(*(c.scalar_subquery() for c in counts))).one()  # one round trip
@@ -334,7 +354,9 @@ class SqlOutbox(_Table):
         self._run(_INSERT[t.outbox], vars(message))
 
     def for_case(self, case_id: str) -> list[model.OutboxMessage]:
-        rows = self.c.execute(select(t.outbox).where(t.outbox.c.case_id == case_id).order_by(t.outbox.c.created_at))
+        rows = self.c.execute(
+            select(t.outbox).where(t.outbox.c.case_id == case_id).order_by(t.outbox.c.created_at)
+        )
         return [model.OutboxMessage(**row._mapping) for row in rows]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ def bundled_forms() -> dict[str, bytes]:
 @pytest.fixture
 def clock() -> SettableClock:
     """Monday 2 March 2026, 10:00 in Baku; tests move it, nothing sleeps."""
-    return SettableClock(datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc))
+    return SettableClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -14,7 +14,9 @@ COMPLETE_INTAKE = {
     "channel": "call_centre", "surname": "Məmmədova", "given_name": "Aysel", "patronymic": "Rauf qızı",
     "phone": "+994 50 555 12 34", "description": "The headphones I bought stopped working after a week.",
 }  # fmt: skip
-ACTORS = {lane: model.Actor(lane, frozenset({lane})) for lane in ("intake", "officer", "quality", "supervisor")}
+ACTORS = {
+    lane: model.Actor(lane, frozenset({lane})) for lane in ("intake", "officer", "quality", "supervisor")
+}
 OWNER = model.Actor("owner", frozenset({"process_owner"}))
 
 
@@ -37,12 +39,16 @@ class Scenario:
 
     def start(self, **intake: Any) -> engine.cases.Progress:
         data = dict(COMPLETE_INTAKE, **intake)
-        return engine.start_case({k: v for k, v in data.items() if v is not None}, actor=ACTORS["intake"], **self.deps)
+        return engine.start_case(
+            {k: v for k, v in data.items() if v is not None}, actor=ACTORS["intake"], **self.deps
+        )
 
     def ready(self, case_id: str) -> dict[str, model.WorkItem]:
         return {i.bpmn_id: i for i in engine.show_case(case_id, uow=self.uow).work_items}
 
-    def complete(self, case_id: str, bpmn_id: str, data: dict[str, Any] | None = None, *, lane: str | None = None) -> engine.cases.Progress:
+    def complete(
+        self, case_id: str, bpmn_id: str, data: dict[str, Any] | None = None, *, lane: str | None = None
+    ) -> engine.cases.Progress:
         item = self.ready(case_id)[bpmn_id]
         who = ACTORS[lane or item.lane]
         return engine.complete_task(case_id, item.task_id, data or {}, actor=who, **self.deps)
@@ -71,4 +77,6 @@ class Scenario:
         self.complete(case_id, "Task_Analyse", data)
 
     def respond_in_writing(self, case_id: str) -> None:
-        self.complete(case_id, "Task_Respond", {"response_mode": "written", "response_text": "We will replace them."})
+        self.complete(
+            case_id, "Task_Respond", {"response_mode": "written", "response_text": "We will replace them."}
+        )

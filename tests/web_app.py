@@ -32,7 +32,12 @@ def make_app(database: Path | str, clock: SettableClock, **settings: Any):  # ty
         runner.prepare(echo=lambda _: None)
         uow = app.extensions["bpm"].uow
         for username, roles in USERS.items():
-            user = model.User(username, username.title(), frozenset(roles), generate_password_hash(PASSWORD, "pbkdf2:sha256:1000"))
+            user = model.User(
+                username,
+                username.title(),
+                frozenset(roles),
+                generate_password_hash(PASSWORD, "pbkdf2:sha256:1000"),
+            )
             engine.add_user(user, uow=uow)
     return app
 

@@ -25,8 +25,13 @@ STATUS_ROLES = ("intake", "officer", "supervisor")
 def intake():  # type: ignore[no-untyped-def]
     """Record a complaint from any channel; incomplete data is kept and asked for later."""
     if request.method == "GET":
-        return render_template("intake.html", values={"received_at": local(services().clock.now(), "%Y-%m-%dT%H:%M")}, errors={})
-    values = {k: request.form.get(k, "").strip() if k != "description" else request.form.get(k, "") for k in INTAKE_FIELDS}
+        return render_template(
+            "intake.html", values={"received_at": local(services().clock.now(), "%Y-%m-%dT%H:%M")}, errors={}
+        )
+    values = {
+        k: request.form.get(k, "").strip() if k != "description" else request.form.get(k, "")
+        for k in INTAKE_FIELDS
+    }
     data = dict(values, received_at=_baku_moment(values["received_at"]))
     try:
         progress = engine.start_case(data, actor=current_user.actor, **deps())

@@ -41,7 +41,21 @@ def make_cli(create_app: Callable[[], Flask]) -> click.Group:
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, deploy, start, tasks, complete, fire_timers, show, status, versions, users, worker, setup, run):
+    for command in (
+        init_db,
+        deploy,
+        start,
+        tasks,
+        complete,
+        fire_timers,
+        show,
+        status,
+        versions,
+        users,
+        worker,
+        setup,
+        run,
+    ):
         app.cli.add_command(command)
 
 
@@ -54,7 +68,9 @@ def clock() -> Clock:
     if not value:
         return services().clock
     if not (current_app.config.get("DEMO_MODE") or current_app.config.get("TESTING")):
-        raise click.UsageError("--now is refused: the clock can only be moved in demo or test mode (COMPLAINTS_DEMO=1).")
+        raise click.UsageError(
+            "--now is refused: the clock can only be moved in demo or test mode (COMPLAINTS_DEMO=1)."
+        )
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -109,7 +125,9 @@ def countdown(due: datetime | None, now: datetime) -> str:
     return f"{days} working day(s) left"
 
 
-as_option = click.option("--as", "username", required=True, envvar="COMPLAINTS_USER", help="Act as this user.")
+as_option = click.option(
+    "--as", "username", required=True, envvar="COMPLAINTS_USER", help="Act as this user."
+)
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -125,14 +143,23 @@ def init_db() -> None:
 @click.command()
 @click.argument("bpmn_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--key", help="Process key (default: the configured complaint process).")
-@click.option("--forms", "forms_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder with the .form files (default: forms/ beside the BPMN file).")
+@click.option(
+    "--forms",
+    "forms_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder with the .form files (default: forms/ beside the BPMN file).",
+)
 @click.option("--comment", default="", help="Why this version.")
 @as_option
 @domain_errors
 def deploy(bpmn_file: Path, key: str | None, forms_dir: Path | None, comment: str, username: str) -> None:
     """Deploy a BPMN file (and its forms) as a new process version."""
     forms_dir = forms_dir or bpmn_file.parent / "forms"
-    form_files = {f"forms/{p.name}": p.read_bytes() for p in sorted(forms_dir.glob("*.form"))} if forms_dir.is_dir() else {}
+    form_files = (
+        {f"forms/{p.name}": p.read_bytes() for p in sorted(forms_dir.glob("*.form"))}
+        if forms_dir.is_dir()
+        else {}
+    )
     version, new = engine.deploy_process_version(
         key or current_app.config["PROCESS_KEY"], bpmn_file.read_bytes(), form_files,
         actor=actor(username), comment=comment, **deps(),
@@ -271,7 +298,10 @@ def show(case: str, personal: bool, as_json: bool) -> None:
         click.secho(f"  error: {c.error}", fg="red")
     if personal and view.personal:
         p = view.personal
-        click.echo(f"  customer: {p.surname} {p.given_name} {p.patronymic}".rstrip() + f"; phone {p.phone or '-'}; e-mail {p.email or '-'}")
+        click.echo(
+            f"  customer: {p.surname} {p.given_name} {p.patronymic}".rstrip()
+            + f"; phone {p.phone or '-'}; e-mail {p.email or '-'}"
+        )
         click.echo(f"  description: {p.description}")
     click.echo("  deadlines:")
     for d in c.deadlines:
@@ -285,7 +315,9 @@ def show(case: str, personal: bool, as_json: bool) -> None:
         click.echo(f"    {local(m.created_at)}  {m.message:<22} {m.status}")
     click.echo("  history:")
     for e in view.events:
-        click.echo(f"    {e.seq:>3} {local(e.at)}  {e.type:<17} by {e.actor:<12} {json.dumps(e.data, ensure_ascii=False)[:90]}")
+        click.echo(
+            f"    {e.seq:>3} {local(e.at)}  {e.type:<17} by {e.actor:<12} {json.dumps(e.data, ensure_ascii=False)[:90]}"
+        )
 
 
 def _view_json(view: model.CaseView, personal: bool) -> dict[str, Any]:
@@ -293,10 +325,14 @@ def _view_json(view: model.CaseView, personal: bool) -> dict[str, Any]:
     return {
         "reference": c.reference, "id": c.id, "status": c.status, "stage": c.stage, "channel": c.channel,
         "received_at": c.received_at.isoformat(), "error": c.error, "revision": c.revision,
-        "deadlines": [{"bpmn_id": d.bpmn_id, "name": d.name, "due": d.due.isoformat(), "passed": d.passed} for d in c.deadlines],
+        "deadlines": [
+            {"bpmn_id": d.bpmn_id, "name": d.name, "due": d.due.isoformat(), "passed": d.passed} for d in c.deadlines
+        ],
         "work_items": [_item_json(i) for i in view.work_items],
         "messages": [{"message": m.message, "status": m.status, "payload": m.payload} for m in view.outbox],
-        "events": [{"seq": e.seq, "type": e.type, "actor": e.actor, "at": e.at.isoformat(), "data": e.data} for e in view.events],
+        "events": [
+            {"seq": e.seq, "type": e.type, "actor": e.actor, "at": e.at.isoformat(), "data": e.data} for e in view.events
+        ],
         "personal": vars(view.personal) if personal and view.personal else None,
     }  # fmt: skip
 
@@ -313,7 +349,9 @@ def status(reference: str, channel: str, requester: str, told: str, username: st
     answer = engine.record_status_request(
         reference, channel, requester=requester, told=told, actor=actor(username), **deps()
     )
-    click.echo(f"{answer.reference}: stage {answer.stage} ({answer.status}); next deadline {local(answer.next_deadline)}")
+    click.echo(
+        f"{answer.reference}: stage {answer.stage} ({answer.status}); next deadline {local(answer.next_deadline)}"
+    )
     if answer.new_date:
         click.echo(f"  delayed: {answer.delay_reason}; new date {answer.new_date}")
 
@@ -322,7 +360,9 @@ def status(reference: str, channel: str, requester: str, told: str, username: st
 def versions() -> None:
     """List the deployed process versions."""
     for v in engine.list_versions(uow=services().uow):
-        click.echo(f"{v.process_key} v{v.number}  {v.id[:12]}  {local(v.deployed_at)}  by {v.deployed_by}  {v.name}")
+        click.echo(
+            f"{v.process_key} v{v.number}  {v.id[:12]}  {local(v.deployed_at)}  by {v.deployed_by}  {v.name}"
+        )
 
 
 @click.command()

@@ -40,7 +40,9 @@ def prepare(echo: Callable[[str], None]) -> None:
         current_app.config["PROCESS_KEY"], bpmn_file.read_bytes(), forms,
         actor=model.Actor.system("setup"), comment="bundled process", **s.deps(),
     )  # fmt: skip
-    echo(f"{'Deployed' if new else 'Process deployed'}: {version.process_key} v{version.number} ({version.name})")
+    echo(
+        f"{'Deployed' if new else 'Process deployed'}: {version.process_key} v{version.number} ({version.name})"
+    )
     if current_app.config.get("DEMO_MODE"):
         for username, password in create_demo_users():
             echo(f"  demo user {username:<11} password {password}   (shown once)")
@@ -60,7 +62,13 @@ def create_demo_users() -> list[tuple[str, str]]:
     return created
 
 
-def run_worker(poll: float, *, once: bool = False, clock_fn: Callable[[], Clock] | None = None, stop: threading.Event | None = None) -> None:
+def run_worker(
+    poll: float,
+    *,
+    once: bool = False,
+    clock_fn: Callable[[], Clock] | None = None,
+    stop: threading.Event | None = None,
+) -> None:
     """Fire due timers in batches; sleep `poll` seconds whenever a sweep found less than a batch."""
     stop = stop or threading.Event()
     while not stop.is_set():

@@ -75,7 +75,9 @@ def release(case_id: str, task_id: str):  # type: ignore[no-untyped-def]
 def task(case_id: str, task_id: str):  # type: ignore[no-untyped-def]
     """A task's form: rendered from its form-js JSON, validated on the server."""
     try:
-        page = engine.open_task(case_id, task_id, actor=current_user.actor, uow=services().uow, policy=services().policy)
+        page = engine.open_task(
+            case_id, task_id, actor=current_user.actor, uow=services().uow, policy=services().policy
+        )
     except TaskNotReady as error:
         return _done_already(error, case_id)
     if request.method == "GET":
@@ -91,7 +93,9 @@ def task(case_id: str, task_id: str):  # type: ignore[no-untyped-def]
             case_id, task_id, values, actor=current_user.actor, expected_revision=revision, **deps()
         )
     except InvalidInput as error:
-        return render_template("task.html", page=page, values=values, errors=error.errors, message=str(error)), 400
+        return render_template(
+            "task.html", page=page, values=values, errors=error.errors, message=str(error)
+        ), 400
     except StaleCase as error:
         return render_template("task.html", page=page, values=values, errors={}, message=str(error)), 409
     except TaskNotReady as error:

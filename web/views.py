@@ -17,7 +17,11 @@ CHANNELS = {
     "social": lazy_gettext("Social media"), "email": lazy_gettext("E-mail"),
     "store_book": lazy_gettext("Store complaints book"),
 }  # fmt: skip
-SLA = {"overdue": lazy_gettext("Overdue"), "at_risk": lazy_gettext("At risk"), "on_time": lazy_gettext("On time")}
+SLA = {
+    "overdue": lazy_gettext("Overdue"),
+    "at_risk": lazy_gettext("At risk"),
+    "on_time": lazy_gettext("On time"),
+}
 
 
 def now() -> datetime:
@@ -32,13 +36,17 @@ def local(moment: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
 
 
 def countdown(due: datetime | None) -> str:
-    """"in 3 working days", "today", "overdue by 2 working days"."""
+    """ "in 3 working days", "today", "overdue by 2 working days"."""
     if due is None:
         return ""
     days = services().policy.calendar.working_days_between(now(), due)
     if due < now():
         late = -days
-        return _("overdue by %(n)s working day(s)", n=late) if late else _("overdue since %(t)s", t=local(due, "%H:%M"))
+        return (
+            _("overdue by %(n)s working day(s)", n=late)
+            if late
+            else _("overdue since %(t)s", t=local(due, "%H:%M"))
+        )
     if days == 0:
         return _("due today at %(t)s", t=local(due, "%H:%M"))
     return _("in %(n)s working day(s)", n=days)
@@ -60,4 +68,10 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def shared() -> dict[str, Any]:
-        return {"CHANNELS": CHANNELS, "SLA": SLA, "LANGUAGES": LANGUAGES, "current_locale": locale, "clock_now": now}
+        return {
+            "CHANNELS": CHANNELS,
+            "SLA": SLA,
+            "LANGUAGES": LANGUAGES,
+            "current_locale": locale,
+            "clock_now": now,
+        }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -39,7 +39,7 @@ def browser():
 @pytest.fixture
 def live(tmp_path):
     """The app on a free port, with a clock the test moves."""
-    clock = SettableClock(datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc))
+    clock = SettableClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
     app = make_app(tmp_path / "browser.sqlite3", clock)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

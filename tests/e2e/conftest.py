@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -9,7 +9,7 @@ from tests.web_app import PASSWORD, csrf_token, make_app
 
 @pytest.fixture
 def clock():
-    return SettableClock(datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc))
+    return SettableClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -32,7 +32,9 @@ class Browser:
 
     def login(self, username):
         token = csrf_token(self.client.get("/login").text)
-        response = self.client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+        response = self.client.post(
+            "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
+        )
         assert response.status_code == 302, response.text
         return self
 

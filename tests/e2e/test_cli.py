@@ -33,16 +33,63 @@ def cli(tmp_path):
 
 
 def test_a_case_driven_end_to_end_from_the_command_line(cli):
-    out = cli("--now", "2026-03-02T10:00+04:00", "start", "--as", "intake", "--channel", "store_book",
-              "--surname", "Quliyev", "--given-name", "Tural", "--description", "Speaker hums")
+    out = cli(
+        "--now",
+        "2026-03-02T10:00+04:00",
+        "start",
+        "--as",
+        "intake",
+        "--channel",
+        "store_book",
+        "--surname",
+        "Quliyev",
+        "--given-name",
+        "Tural",
+        "--description",
+        "Speaker hums",
+    )
     assert "MG-2026-000001" in out and "Register complaint" in out
     assert "Register complaint" in cli("tasks", "--role", "intake")
-    cli("--now", "2026-03-02T11:00+04:00", "complete", "MG-2026-000001", "Task_Register", "--as", "intake",
-        "-f", "surname=Quliyev", "-f", "given_name=Tural", "-f", "description=Speaker hums", "-f", "email=t@example.az")
+    cli(
+        "--now",
+        "2026-03-02T11:00+04:00",
+        "complete",
+        "MG-2026-000001",
+        "Task_Register",
+        "--as",
+        "intake",
+        "-f",
+        "surname=Quliyev",
+        "-f",
+        "given_name=Tural",
+        "-f",
+        "description=Speaker hums",
+        "-f",
+        "email=t@example.az",
+    )
     day2 = ("--now", "2026-03-03T10:00+04:00")
-    cli(*day2, "complete", "MG-2026-000001", "Task_Review", "--as", "officer",
-        "--data", json.dumps({"review_notes": "ok", "clarify": True, "question": "Which store?"}))
-    cli(*day2, "complete", "MG-2026-000001", "Task_Clarify", "--as", "officer", "-f", "contacted_via=email", "-f", "customer_answer=Ganjlik")
+    cli(
+        *day2,
+        "complete",
+        "MG-2026-000001",
+        "Task_Review",
+        "--as",
+        "officer",
+        "--data",
+        json.dumps({"review_notes": "ok", "clarify": True, "question": "Which store?"}),
+    )
+    cli(
+        *day2,
+        "complete",
+        "MG-2026-000001",
+        "Task_Clarify",
+        "--as",
+        "officer",
+        "-f",
+        "contacted_via=email",
+        "-f",
+        "customer_answer=Ganjlik",
+    )
     cli(*day2, "complete", "MG-2026-000001", "Task_Review", "--as", "officer", "-f", "review_notes=clear now")
     out = cli("--now", "2026-03-18T09:00+04:00", "fire-timers")
     assert "1 case(s)" in out
@@ -50,13 +97,56 @@ def test_a_case_driven_end_to_end_from_the_command_line(cli):
     ready = {i["bpmn_id"] for i in shown["work_items"]}
     assert ready == {"Task_Analyse", "Task_DelayNotice", "Task_ResolutionOverdue"}
     assert shown["personal"] is None
-    cli("--now", "2026-03-18T09:05+04:00", "complete", "MG-2026-000001", "Task_DelayNotice", "--as", "officer",
-        "-f", "delay_reason=Waiting for the manufacturer", "-f", "new_date=2026-03-31")
+    cli(
+        "--now",
+        "2026-03-18T09:05+04:00",
+        "complete",
+        "MG-2026-000001",
+        "Task_DelayNotice",
+        "--as",
+        "officer",
+        "-f",
+        "delay_reason=Waiting for the manufacturer",
+        "-f",
+        "new_date=2026-03-31",
+    )
     later = ("--now", "2026-03-19T10:00+04:00")
-    out = cli(*later, "status", "MG-2026-000001", "--channel", "call_centre", "--requester", "the customer", "--as", "intake")
+    out = cli(
+        *later,
+        "status",
+        "MG-2026-000001",
+        "--channel",
+        "call_centre",
+        "--requester",
+        "the customer",
+        "--as",
+        "intake",
+    )
     assert "Waiting for the manufacturer" in out and "2026-03-31" in out
-    cli(*later, "complete", "MG-2026-000001", "Task_Analyse", "--as", "officer", "-f", "findings=hum", "-f", "decision=upheld")
-    cli(*later, "complete", "MG-2026-000001", "Task_Respond", "--as", "officer", "-f", "response_mode=written", "-f", "response_text=Replaced")
+    cli(
+        *later,
+        "complete",
+        "MG-2026-000001",
+        "Task_Analyse",
+        "--as",
+        "officer",
+        "-f",
+        "findings=hum",
+        "-f",
+        "decision=upheld",
+    )
+    cli(
+        *later,
+        "complete",
+        "MG-2026-000001",
+        "Task_Respond",
+        "--as",
+        "officer",
+        "-f",
+        "response_mode=written",
+        "-f",
+        "response_text=Replaced",
+    )
     out = cli("show", "MG-2026-000001", "--personal")
     assert "[closed]" in out and "Quliyev" in out and "written_response" in out
 
@@ -66,14 +156,32 @@ def test_errors_are_messages_with_a_non_zero_exit(cli):
     out = cli("complete", "MG-2026-000001", "Task_Register", "--as", "intake", "-f", "email=nope", ok=False)
     assert "email" in out and "Traceback" not in out
     assert "No case" in cli("show", "MG-2099-000001", ok=False)
-    assert "not a ready task" in cli("complete", "MG-2026-000001", "Task_Analyse", "--as", "officer", ok=False)
-    assert "lane" in cli("complete", "MG-2026-000001", "Task_Register", "--as", "officer",
-                         "-f", "surname=A", "-f", "given_name=B", "-f", "description=C", "-f", "phone=+994501112233", ok=False)
+    assert "not a ready task" in cli(
+        "complete", "MG-2026-000001", "Task_Analyse", "--as", "officer", ok=False
+    )
+    assert "lane" in cli(
+        "complete",
+        "MG-2026-000001",
+        "Task_Register",
+        "--as",
+        "officer",
+        "-f",
+        "surname=A",
+        "-f",
+        "given_name=B",
+        "-f",
+        "description=C",
+        "-f",
+        "phone=+994501112233",
+        ok=False,
+    )
     assert "No user" in cli("start", "--as", "mallory", "--channel", "call_centre", ok=False)
     assert "UTC offset" in cli("--now", "2026-03-02T10:00", "fire-timers", ok=False)
 
 
-@pytest.mark.parametrize("name", ["hostile/xxe_parameter_entity.bpmn", "hostile/script_os_system.bpmn", "malformed/not_xml.bpmn"])
+@pytest.mark.parametrize(
+    "name", ["hostile/xxe_parameter_entity.bpmn", "hostile/script_os_system.bpmn", "malformed/not_xml.bpmn"]
+)
 def test_a_bad_bpmn_file_is_refused_and_versions_stay(cli, name):
     path = CORPUS / "authored" / name
     if not path.exists():
@@ -88,7 +196,9 @@ def test_now_is_refused_outside_demo_and_test_mode(tmp_path):
     def make_app():
         from web.config import Config
 
-        return bootstrap.create_app(dict(Config().as_dict(), DATABASE_URL=f"sqlite:///{tmp_path / 'p.sqlite3'}", DEMO_MODE=False))
+        return bootstrap.create_app(
+            dict(Config().as_dict(), DATABASE_URL=f"sqlite:///{tmp_path / 'p.sqlite3'}", DEMO_MODE=False)
+        )
 
     result = CliRunner().invoke(make_cli(make_app), ["--now", "2026-03-02T10:00+04:00", "fire-timers"])
     assert result.exit_code != 0 and "demo or test mode" in result.output

@@ -59,12 +59,19 @@ def test_every_form_needs_its_csrf_token(as_user, case):
     ]:
         assert officer.client.post(url, data=data).status_code == 400, url
     assert as_user("intake").client.post("/intake", data={"channel": "social"}).status_code == 400
-    assert engine.show_case(case.case.id, uow=officer.client.application.extensions["bpm"].uow).case.revision == case.case.revision
+    assert (
+        engine.show_case(case.case.id, uow=officer.client.application.extensions["bpm"].uow).case.revision
+        == case.case.revision
+    )
 
 
 def test_intake_records_a_case_even_with_missing_data(as_user, services):
     intake = as_user("intake")
-    response = intake.post("/intake", {"channel": "social", "description": "No name given", "received_at": "2026-03-02T09:30"}, token_from="/intake")
+    response = intake.post(
+        "/intake",
+        {"channel": "social", "description": "No name given", "received_at": "2026-03-02T09:30"},
+        token_from="/intake",
+    )
     assert response.status_code == 303
     reference = response.headers["Location"].rsplit("/", 1)[1]
     view = engine.show_case(reference, uow=services.uow)
@@ -74,7 +81,9 @@ def test_intake_records_a_case_even_with_missing_data(as_user, services):
 
 def test_bad_intake_data_shows_the_errors_and_stores_nothing(as_user, services):
     intake = as_user("intake")
-    response = intake.post("/intake", {"channel": "fax", "email": "not-mail", "surname": "Kərimov"}, token_from="/intake")
+    response = intake.post(
+        "/intake", {"channel": "fax", "email": "not-mail", "surname": "Kərimov"}, token_from="/intake"
+    )
     assert response.status_code == 400
     assert "Kərimov" in response.text  # the input is kept
     assert response.text.count("field-error") >= 2
@@ -85,7 +94,9 @@ def test_bad_intake_data_shows_the_errors_and_stores_nothing(as_user, services):
 def test_completing_a_task_with_bad_data_is_400_and_changes_nothing(as_user, case, services):
     officer = as_user("officer")
     url = f"/tasks/{case.case.id}/{case.work_items[0].task_id}"
-    response = officer.post(url, {"review_notes": "", "clarify": "true", "revision": case.case.revision}, token_from=url)
+    response = officer.post(
+        url, {"review_notes": "", "clarify": "true", "revision": case.case.revision}, token_from=url
+    )
     assert response.status_code == 400
     assert 'aria-invalid="true"' in response.text and "err-question" in response.text
     assert engine.show_case(case.case.id, uow=services.uow).case.revision == case.case.revision
@@ -94,9 +105,16 @@ def test_completing_a_task_with_bad_data_is_400_and_changes_nothing(as_user, cas
 def test_a_case_changed_meanwhile_gives_409_with_the_input_kept(as_user, case, services):
     officer = as_user("officer")
     url = f"/tasks/{case.case.id}/{case.work_items[0].task_id}"
-    engine.record_status_request(case.case.reference, "call_centre", requester="x",
-                                 actor=engine.model.Actor("intake", frozenset({"intake"})), **services.deps())
-    response = officer.post(url, {"review_notes": "my careful notes", "revision": case.case.revision}, token_from=url)
+    engine.record_status_request(
+        case.case.reference,
+        "call_centre",
+        requester="x",
+        actor=engine.model.Actor("intake", frozenset({"intake"})),
+        **services.deps(),
+    )
+    response = officer.post(
+        url, {"review_notes": "my careful notes", "revision": case.case.revision}, token_from=url
+    )
     assert response.status_code == 409
     assert "my careful notes" in response.text
 
@@ -115,7 +133,12 @@ def test_double_submission_completes_once(as_user, case, services):
 
 def test_a_task_of_another_lane_is_403_and_unknown_ids_404(as_user, case):
     review = case.work_items[0].task_id
-    assert as_user("intake").post(f"/tasks/{case.case.id}/{review}", {"review_notes": "x", "revision": 1}).status_code == 403
+    assert (
+        as_user("intake")
+        .post(f"/tasks/{case.case.id}/{review}", {"review_notes": "x", "revision": 1})
+        .status_code
+        == 403
+    )
     officer = as_user("officer")
     assert officer.client.get(f"/tasks/{case.case.id}/not-a-task").status_code == 404
     assert officer.client.get(f"/tasks/nope/{review}").status_code == 404
@@ -129,7 +152,12 @@ def test_claims_are_visible_and_exclusive(as_user, case):
     assert alice.post(f"/tasks/{case.case.id}/{review}/claim").status_code == 303
     assert "Release" in alice.client.get("/").text
     assert bob.post(f"/tasks/{case.case.id}/{review}/claim").status_code == 409
-    assert bob.post(f"/tasks/{case.case.id}/{review}", {"review_notes": "x", "revision": case.case.revision}).status_code == 409
+    assert (
+        bob.post(
+            f"/tasks/{case.case.id}/{review}", {"review_notes": "x", "revision": case.case.revision}
+        ).status_code
+        == 409
+    )
     assert alice.post(f"/tasks/{case.case.id}/{review}/release").status_code == 303
 
 
@@ -143,7 +171,11 @@ def test_personal_data_only_for_roles_that_need_it(as_user, case):
 def test_text_from_customers_is_escaped_everywhere(as_user, services):
     intake = as_user("intake")
     evil = '<script>alert("x")</script>\u202eevil'
-    response = intake.post("/intake", {"channel": "email", "surname": evil, "description": evil, "email": "a@b.az"}, token_from="/intake")
+    response = intake.post(
+        "/intake",
+        {"channel": "email", "surname": evil, "description": evil, "email": "a@b.az"},
+        token_from="/intake",
+    )
     page = intake.client.get(response.headers["Location"]).text
     assert "<script>alert" not in page and "&lt;script&gt;alert" in page
 
@@ -151,11 +183,24 @@ def test_text_from_customers_is_escaped_everywhere(as_user, services):
 def test_status_request_from_the_case_page_is_recorded(as_user, case, services):
     intake = as_user("intake")
     url = f"/cases/{case.case.reference}"
-    response = intake.post(f"{url}/status-request", {"channel": "store_book", "requester": "her husband", "told": "Under review"}, token_from=url)
+    response = intake.post(
+        f"{url}/status-request",
+        {"channel": "store_book", "requester": "her husband", "told": "Under review"},
+        token_from=url,
+    )
     assert response.status_code == 303
     event = engine.show_case(case.case.id, uow=services.uow).events[-1]
-    assert (event.type, event.data["requester"], event.data["channel"]) == ("status_requested", "her husband", "store_book")
-    assert as_user("quality").post(f"{url}/status-request", {"channel": "store_book"}, token_from="/").status_code == 403
+    assert (event.type, event.data["requester"], event.data["channel"]) == (
+        "status_requested",
+        "her husband",
+        "store_book",
+    )
+    assert (
+        as_user("quality")
+        .post(f"{url}/status-request", {"channel": "store_book"}, token_from="/")
+        .status_code
+        == 403
+    )
 
 
 def test_the_interface_speaks_russian_and_english(as_user):

@@ -1,7 +1,7 @@
 """The use cases on real databases: SQLite (file, WAL) and PostgreSQL."""
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -25,27 +25,37 @@ def test_migrations_create_exactly_the_declared_schema(sql_engine):
 
 def test_a_whole_case_persists_across_steps(scenario):
     case = scenario.start(phone=None)
-    scenario.complete(case.case_id, "Task_Register", {
-        "surname": "Hüseynov", "given_name": "Elçin", "description": "Broken", "phone": "+994 55 111 22 33"})
+    scenario.complete(
+        case.case_id,
+        "Task_Register",
+        {"surname": "Hüseynov", "given_name": "Elçin", "description": "Broken", "phone": "+994 55 111 22 33"},
+    )
     scenario.review(case.case_id, clarify="Which model?")
     scenario.complete(case.case_id, "Task_Clarify", {"contacted_via": "email", "customer_answer": "XM5"})
     scenario.review(case.case_id)
     scenario.move_to(datetime(2026, 3, 14, 9, tzinfo=BAKU))
-    scenario.complete(case.case_id, "Task_DelayNotice", {"delay_reason": "Lab test", "new_date": "2026-03-20"})
+    scenario.complete(
+        case.case_id, "Task_DelayNotice", {"delay_reason": "Lab test", "new_date": "2026-03-20"}
+    )
     scenario.analyse(case.case_id, corrective=True)
     scenario.respond_in_writing(case.case_id)
     progress = scenario.complete(case.case_id, "Task_Corrective", {"corrective_actions": "New QA step"})
     assert progress.status == "closed"
     view = scenario.view(case.case_id)
     assert [e.seq for e in view.events] == list(range(1, len(view.events) + 1))
-    assert [m.message for m in view.outbox] == ["acknowledgement", "clarification_request", "delay_notice", "written_response"]
+    assert [m.message for m in view.outbox] == [
+        "acknowledgement",
+        "clarification_request",
+        "delay_notice",
+        "written_response",
+    ]
     assert view.personal.given_name == "Elçin"
     assert view.case.received_at.tzinfo is not None
 
 
 def test_references_count_per_year_of_receipt_in_baku(scenario):
     first = scenario.start()
-    scenario.clock.set(datetime(2026, 12, 31, 21, 30, tzinfo=timezone.utc))  # 1 January 2027 in Baku
+    scenario.clock.set(datetime(2026, 12, 31, 21, 30, tzinfo=UTC))  # 1 January 2027 in Baku
     second = scenario.start()
     assert first.reference == "MG-2026-000001"
     assert second.reference == "MG-2027-000001"
@@ -60,8 +70,15 @@ def test_racing_completions_on_the_database_exactly_one_wins(scenario, sql_engin
         uow = SqlUnitOfWork(sql_engine)
         try:
             barrier.wait(timeout=5)
-            engine.complete_task(case.case_id, item.task_id, {"review_notes": note}, actor=ACTORS["officer"],
-                                 uow=uow, clock=scenario.clock, policy=scenario.policy)
+            engine.complete_task(
+                case.case_id,
+                item.task_id,
+                {"review_notes": note},
+                actor=ACTORS["officer"],
+                uow=uow,
+                clock=scenario.clock,
+                policy=scenario.policy,
+            )
             outcomes.append("won")
         except (StaleCase, TaskNotReady) as error:
             outcomes.append(type(error).__name__)

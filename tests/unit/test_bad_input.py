@@ -47,7 +47,9 @@ def test_unknown_case_and_unknown_task(scenario):
         engine.complete_task("nope", "x", {}, actor=ACTORS["officer"], **scenario.deps)
     before = snapshot(scenario, case.case_id)
     with pytest.raises(TaskNotFound):
-        engine.complete_task(case.case_id, "00000000-0000-0000-0000-000000000000", {}, actor=ACTORS["officer"], **scenario.deps)
+        engine.complete_task(
+            case.case_id, "00000000-0000-0000-0000-000000000000", {}, actor=ACTORS["officer"], **scenario.deps
+        )
     assert snapshot(scenario, case.case_id) == before
 
 
@@ -56,7 +58,9 @@ def test_task_of_another_lane_is_forbidden(scenario):
     item = scenario.ready(case.case_id)["Task_Review"]
     before = snapshot(scenario, case.case_id)
     with pytest.raises(Forbidden):
-        engine.complete_task(case.case_id, item.task_id, {"review_notes": "x"}, actor=ACTORS["intake"], **scenario.deps)
+        engine.complete_task(
+            case.case_id, item.task_id, {"review_notes": "x"}, actor=ACTORS["intake"], **scenario.deps
+        )
     assert snapshot(scenario, case.case_id) == before
 
 
@@ -66,7 +70,13 @@ def test_missing_or_invalid_form_data_lists_each_field(scenario):
     item = scenario.ready(case.case_id)["Task_Analyse"]
     before = snapshot(scenario, case.case_id)
     with pytest.raises(InvalidInput) as refused:
-        engine.complete_task(case.case_id, item.task_id, {"decision": "maybe", "extra": 1}, actor=ACTORS["officer"], **scenario.deps)
+        engine.complete_task(
+            case.case_id,
+            item.task_id,
+            {"decision": "maybe", "extra": 1},
+            actor=ACTORS["officer"],
+            **scenario.deps,
+        )
     assert set(refused.value.errors) == {"decision", "findings", "extra"}
     assert snapshot(scenario, case.case_id) == before
 
@@ -76,7 +86,9 @@ def test_a_completed_task_cannot_be_completed_again(scenario):
     item = scenario.ready(case.case_id)["Task_Review"]
     scenario.review(case.case_id)
     with pytest.raises(TaskNotReady) as refused:
-        engine.complete_task(case.case_id, item.task_id, {"review_notes": "again"}, actor=ACTORS["officer"], **scenario.deps)
+        engine.complete_task(
+            case.case_id, item.task_id, {"review_notes": "again"}, actor=ACTORS["officer"], **scenario.deps
+        )
     assert "already" in str(refused.value)
 
 
@@ -93,7 +105,9 @@ def test_two_racing_completions_of_one_task_exactly_one_wins(scenario):
 
     def attempt(note):
         try:
-            engine.complete_task(case.case_id, item.task_id, {"review_notes": note}, actor=ACTORS["officer"], **scenario.deps)
+            engine.complete_task(
+                case.case_id, item.task_id, {"review_notes": note}, actor=ACTORS["officer"], **scenario.deps
+            )
             outcomes.append("won")
         except StaleCase as error:
             outcomes.append(f"conflict: {error}")
@@ -116,8 +130,12 @@ def test_status_request_is_recorded_without_disturbing_the_flow(scenario):
     case = scenario.start()
     ready = set(scenario.ready(case.case_id))
     answer = engine.record_status_request(
-        case.reference, "call_centre", requester="the customer", told="Under review",
-        actor=ACTORS["intake"], **scenario.deps,
+        case.reference,
+        "call_centre",
+        requester="the customer",
+        told="Under review",
+        actor=ACTORS["intake"],
+        **scenario.deps,
     )
     assert (answer.reference, answer.stage, answer.status) == (case.reference, "Initial review", "open")
     assert answer.next_deadline is not None and answer.new_date is None
@@ -128,14 +146,18 @@ def test_status_request_is_recorded_without_disturbing_the_flow(scenario):
 
 def test_status_request_for_an_unknown_reference(scenario):
     with pytest.raises(CaseNotFound):
-        engine.record_status_request("MG-2026-999999", "call_centre", requester="x", actor=ACTORS["intake"], **scenario.deps)
+        engine.record_status_request(
+            "MG-2026-999999", "call_centre", requester="x", actor=ACTORS["intake"], **scenario.deps
+        )
 
 
 def test_status_request_on_one_case_leaves_other_cases_of_the_version_alone(scenario):
     # A message-triggered event subprocess runs against the spec all cases of a version share.
     first, second = scenario.start(), scenario.start()
     for _ in range(2):
-        engine.record_status_request(first.reference, "social", requester="x", actor=ACTORS["intake"], **scenario.deps)
+        engine.record_status_request(
+            first.reference, "social", requester="x", actor=ACTORS["intake"], **scenario.deps
+        )
     scenario.review(second.case_id)
     assert set(scenario.ready(second.case_id)) == {"Task_Analyse"}
     assert set(scenario.ready(first.case_id)) == {"Task_Review"}
@@ -146,13 +168,23 @@ def test_deploying_needs_a_process_owner(scenario):
     from tests.conftest import BPMN_FILE, bundled_forms
 
     with pytest.raises(Forbidden):
-        engine.deploy_process_version("complaint_handling", BPMN_FILE.read_bytes(), bundled_forms(),
-                                      actor=ACTORS["officer"], **scenario.deps)
+        engine.deploy_process_version(
+            "complaint_handling",
+            BPMN_FILE.read_bytes(),
+            bundled_forms(),
+            actor=ACTORS["officer"],
+            **scenario.deps,
+        )
 
 
 def test_deploying_identical_content_returns_the_existing_version(scenario):
     from tests.conftest import BPMN_FILE, bundled_forms
 
-    version, new = engine.deploy_process_version("complaint_handling", BPMN_FILE.read_bytes(), bundled_forms(),
-                                                 actor=model.Actor.system(), **scenario.deps)
+    version, new = engine.deploy_process_version(
+        "complaint_handling",
+        BPMN_FILE.read_bytes(),
+        bundled_forms(),
+        actor=model.Actor.system(),
+        **scenario.deps,
+    )
     assert (version.number, new) == (1, False)

@@ -1,6 +1,6 @@
 """The working-day rule of POLICY.md §3 on Azerbaijan's calendar."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -40,7 +40,7 @@ def test_deadline_ends_on_the_nth_working_day_at_23_59_59_baku(calendar, receive
 
 def test_receipt_late_evening_utc_counts_from_the_baku_date(calendar):
     # 21:30 UTC on Monday is 01:30 on Tuesday in Baku: Tuesday is the day of receipt
-    received = datetime(2026, 3, 2, 21, 30, tzinfo=timezone.utc)
+    received = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
     assert calendar.deadline(received, 3).date() == date(2026, 3, 6)
     assert calendar.deadline(received - timedelta(hours=2), 3).date() == date(2026, 3, 5)
 

@@ -25,10 +25,15 @@ def test_incomplete_intake_is_kept_and_registration_asks_for_the_rest(scenario):
     assert list(scenario.ready(case.case_id)) == ["Task_Register"]
     assert scenario.view(case.case_id).personal.description.startswith("The headphones")
     with pytest.raises(InvalidInput) as refused:
-        scenario.complete(case.case_id, "Task_Register", {"surname": "Əliyev", "given_name": "Aysel", "description": "x"})
+        scenario.complete(
+            case.case_id, "Task_Register", {"surname": "Əliyev", "given_name": "Aysel", "description": "x"}
+        )
     assert "phone_or_email" in refused.value.errors
-    scenario.complete(case.case_id, "Task_Register", {
-        "surname": "Əliyev", "given_name": "Aysel", "description": "Broken", "email": "aysel@example.az"})
+    scenario.complete(
+        case.case_id,
+        "Task_Register",
+        {"surname": "Əliyev", "given_name": "Aysel", "description": "Broken", "email": "aysel@example.az"},
+    )
     view = scenario.view(case.case_id)
     assert (view.personal.surname, view.personal.email) == ("Əliyev", "aysel@example.az")
     assert list(scenario.ready(case.case_id)) == ["Task_Review"]
@@ -46,10 +51,16 @@ def test_clarification_loops_as_often_as_needed_then_upheld_with_corrective_meas
     scenario.analyse(case.case_id, corrective=True)
     scenario.respond_in_writing(case.case_id)
     assert list(scenario.ready(case.case_id)) == ["Task_Corrective"]
-    progress = scenario.complete(case.case_id, "Task_Corrective", {"corrective_actions": "Retrain store staff"})
+    progress = scenario.complete(
+        case.case_id, "Task_Corrective", {"corrective_actions": "Retrain store staff"}
+    )
     assert (progress.status, progress.stage) == ("closed", "Closed")
     assert messages(scenario, case.case_id) == [
-        "acknowledgement", "clarification_request", "clarification_request", "written_response"]
+        "acknowledgement",
+        "clarification_request",
+        "clarification_request",
+        "written_response",
+    ]
     sent = {m.message: m.payload for m in scenario.view(case.case_id).outbox}
     assert sent["clarification_request"]["question"] == "Do you still have the receipt?"
     assert sent["written_response"]["decision"] == "upheld"
@@ -59,8 +70,11 @@ def test_rejection_without_corrective_measures_closes_the_case(scenario):
     case = scenario.start()
     scenario.review(case.case_id)
     scenario.analyse(case.case_id, decision="rejected")
-    progress = scenario.complete(case.case_id, "Task_Respond", {
-        "response_mode": "written", "response_text": "The damage was caused by misuse."})
+    progress = scenario.complete(
+        case.case_id,
+        "Task_Respond",
+        {"response_mode": "written", "response_text": "The damage was caused by misuse."},
+    )
     assert progress.status == "closed"
     assert scenario.view(case.case_id).work_items == []
 
@@ -70,11 +84,21 @@ def test_oral_response_needs_the_customers_agreement(scenario):
     scenario.review(case.case_id)
     scenario.analyse(case.case_id, decision="partly_upheld")
     with pytest.raises(InvalidInput) as refused:
-        scenario.complete(case.case_id, "Task_Respond", {"response_mode": "oral", "response_text": "Told by phone"})
+        scenario.complete(
+            case.case_id, "Task_Respond", {"response_mode": "oral", "response_text": "Told by phone"}
+        )
     assert set(refused.value.errors) == {"agreed_by", "agreed_on", "agreed_how"}
-    progress = scenario.complete(case.case_id, "Task_Respond", {
-        "response_mode": "oral", "response_text": "Told by phone", "agreed_by": "the customer",
-        "agreed_on": "2026-03-04", "agreed_how": "phone"})
+    progress = scenario.complete(
+        case.case_id,
+        "Task_Respond",
+        {
+            "response_mode": "oral",
+            "response_text": "Told by phone",
+            "agreed_by": "the customer",
+            "agreed_on": "2026-03-04",
+            "agreed_how": "phone",
+        },
+    )
     assert progress.status == "closed"
     assert "written_response" not in messages(scenario, case.case_id)
 
@@ -112,18 +136,27 @@ def test_delay_notices_repeat_until_the_customer_is_answered(scenario):
     scenario.review(case.case_id)
     scenario.move_to(datetime(2026, 3, 14, 9, tzinfo=BAKU))  # past "at risk" (13 March)
     assert set(scenario.ready(case.case_id)) == {"Task_Analyse", "Task_DelayNotice"}
-    scenario.complete(case.case_id, "Task_DelayNotice", {"delay_reason": "Awaiting the supplier", "new_date": "2026-03-24"})
+    scenario.complete(
+        case.case_id, "Task_DelayNotice", {"delay_reason": "Awaiting the supplier", "new_date": "2026-03-24"}
+    )
     scenario.move_to(datetime(2026, 3, 18, 9, tzinfo=BAKU))  # past the 10-day deadline (17 March)
     assert "Task_ResolutionOverdue" in scenario.ready(case.case_id)
     scenario.move_to(datetime(2026, 3, 25, 9, tzinfo=BAKU))  # the new date passed too
     assert {"Task_DelayNotice", "Task_LateEscalation"} <= set(scenario.ready(case.case_id))
-    scenario.complete(case.case_id, "Task_DelayNotice", {"delay_reason": "Supplier still silent", "new_date": "2026-04-03"})
+    scenario.complete(
+        case.case_id, "Task_DelayNotice", {"delay_reason": "Supplier still silent", "new_date": "2026-04-03"}
+    )
     view = scenario.view(case.case_id)
-    assert [m.payload.get("new_date") for m in view.outbox if m.message == "delay_notice"] == ["2026-03-24", "2026-04-03"]
+    assert [m.payload.get("new_date") for m in view.outbox if m.message == "delay_notice"] == [
+        "2026-03-24",
+        "2026-04-03",
+    ]
     pending = [d for d in view.case.deadlines if not d.passed]
     assert pending[-1].due.astimezone(BAKU).date() == date(2026, 4, 3)
     scenario.analyse(case.case_id)
-    progress = scenario.complete(case.case_id, "Task_Respond", {"response_mode": "written", "response_text": "Done"})
+    progress = scenario.complete(
+        case.case_id, "Task_Respond", {"response_mode": "written", "response_text": "Done"}
+    )
     assert progress.status == "closed"
     assert scenario.view(case.case_id).work_items == []  # escalations end with the answer
 

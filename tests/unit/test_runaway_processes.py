@@ -19,7 +19,9 @@ MARKER = "/tmp/bpmn-corpus-sandbox-escape-marker"
 def runaway(uow, clock, monkeypatch):
     monkeypatch.setattr(sandbox, "MAX_SECONDS", 0.2)
     policy = Policy(process_key="runaway")
-    return Scenario(uow, clock, policy, bpmn=(ROOT / "tests/data/runaway_after_timer.bpmn").read_bytes(), forms={})
+    return Scenario(
+        uow, clock, policy, bpmn=(ROOT / "tests/data/runaway_after_timer.bpmn").read_bytes(), forms={}
+    )
 
 
 def test_a_runaway_script_errors_its_case_and_the_sweep_goes_on(runaway):
@@ -57,7 +59,9 @@ def test_hostile_corpus_scripts_never_escape_when_run(uow, clock, monkeypatch):
 
 
 def test_runtime_error_in_a_gateway_names_the_element(uow, clock):
-    corpus = ROOT.parent / "shared" / "bpmn-corpus" / "authored" / "malformed" / "gateway_no_outgoing_match.bpmn"
+    corpus = (
+        ROOT.parent / "shared" / "bpmn-corpus" / "authored" / "malformed" / "gateway_no_outgoing_match.bpmn"
+    )
     if not corpus.exists():
         pytest.skip("corpus not found")
     policy = Policy(process_key="gateway")
@@ -65,6 +69,8 @@ def test_runtime_error_in_a_gateway_names_the_element(uow, clock):
     progress = scenario.start()
     while progress.status == "open" and scenario.view(progress.case_id).work_items:
         item = scenario.view(progress.case_id).work_items[0]
-        progress = engine.complete_task(progress.case_id, item.task_id, {}, actor=ACTORS.get(item.lane, OWNER), **scenario.deps)
+        progress = engine.complete_task(
+            progress.case_id, item.task_id, {}, actor=ACTORS.get(item.lane, OWNER), **scenario.deps
+        )
     assert progress.status == "errored"
     assert "Gateway_1" in progress.error

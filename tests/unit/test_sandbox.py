@@ -209,8 +209,11 @@ def test_deep_recursion_is_stopped_before_python_s_own_limit(short_time_limit):
         execute("def f(n):\n    return f(n + 1)\nf(0)", {})
     # A RecursionError inside the trace would switch tracing off for the handler's loop.
     with pytest.raises(SandboxError, match="too deeply"):
-        execute("def f(n):\n    try:\n        return f(n + 1)\n    except Exception:\n"
-                "        while True:\n            n += 1\nf(0)", {})
+        execute(
+            "def f(n):\n    try:\n        return f(n + 1)\n    except Exception:\n"
+            "        while True:\n            n += 1\nf(0)",
+            {},
+        )
     assert execute("def f(n):\n    return 0 if n == 0 else f(n - 1)\nx = f(90)", {})["x"] == 0
 
 
