@@ -331,7 +331,8 @@ def _view_json(view: model.CaseView, personal: bool) -> dict[str, Any]:
         "work_items": [_item_json(i) for i in view.work_items],
         "messages": [{"message": m.message, "status": m.status, "payload": m.payload} for m in view.outbox],
         "events": [
-            {"seq": e.seq, "type": e.type, "actor": e.actor, "at": e.at.isoformat(), "data": e.data} for e in view.events
+            {"seq": e.seq, "type": e.type, "actor": e.actor, "at": e.at.isoformat(), "data": e.data}
+            for e in view.events
         ],
         "personal": vars(view.personal) if personal and view.personal else None,
     }  # fmt: skip
