@@ -14,7 +14,7 @@ from engine.cases import (
     status_answer,
 )
 from engine.timers import fire_due_timers
-from engine.users import add_user, get_user, list_users
+from engine.users import add_user, get_user, list_users, set_password
 from engine.versions import check_upload, deploy_process_version, list_versions
 from engine.worklist import Filters, claim_task, sla_state, task_list
 
@@ -26,6 +26,7 @@ __all__ = [
     "add_user",
     "get_user",
     "list_users",
+    "set_password",
     "check_upload",
     "complete_task",
     "open_task",

@@ -245,8 +245,7 @@ def read_user_tasks(root: etree._Element, warnings: list[str]) -> dict[str, User
     laneless = {t.get("id") for t in tasks if _process_of(t).get("id") not in with_lanes}
     if laneless:
         warnings.append(
-            f"{len(laneless)} user task(s) are in a process without lanes; "
-            f"they go to the '{DEFAULT_LANE}' lane."
+            f"{len(laneless)} user task(s) are in a process without lanes; they go to the '{DEFAULT_LANE}' lane."
         )
     return {
         t.get("id"): UserTask(

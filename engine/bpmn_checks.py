@@ -123,8 +123,7 @@ def _check_flows(root: etree._Element, problems: list[str]) -> None:
         for end in ("sourceRef", "targetRef"):
             if flow.get(end) not in ids:
                 problems.append(
-                    f"Sequence flow {where(flow)}: {end} points to missing element "
-                    f"'{visible(flow.get(end))}'."
+                    f"Sequence flow {where(flow)}: {end} points to missing element '{visible(flow.get(end))}'."
                 )
     process_ids = {p.get("id") for p in root.iter(f"{{{BPMN}}}process")}
     for call in root.iter(f"{{{BPMN}}}callActivity"):
@@ -215,8 +214,7 @@ def _check_user_tasks(
             continue
         if not FORM_PATH.fullmatch(task.form):
             problems.append(
-                f"{label}: form reference '{visible(task.form)}' must be forms/<name>.form "
-                "(no folders, no '..')."
+                f"{label}: form reference '{visible(task.form)}' must be forms/<name>.form (no folders, no '..')."
             )
         elif task.form not in forms:
             problems.append(f"{label}: form {task.form} not found.")
@@ -312,9 +310,7 @@ def condition_problem(text: str) -> str | None:
             return f"uses {type(node).__name__}, which conditions may not use"
         if isinstance(node, ast.Name) and node.id.startswith("_"):
             return f"uses the name {node.id!r}"
-        if isinstance(node, ast.Call) and not (
-            isinstance(node.func, ast.Name) and node.func.id in CONDITION_FUNCTIONS
-        ):
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in CONDITION_FUNCTIONS):
             name = node.func.id if isinstance(node.func, ast.Name) else "a function"
             return f"calls {visible(name)}(), which conditions may not call"
         if isinstance(node, ast.Constant) and isinstance(node.value, str | bytes):

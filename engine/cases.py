@@ -109,9 +109,7 @@ def complete_task(
         if item.assignee not in (None, actor.id):
             raise Conflict(f"Task '{item.name}' is claimed by {item.assignee}.")
         version = uow.versions.get(case.version_id)
-        values = forms.validate_data(
-            version.forms.get(item.form or ""), data, today=policy.calendar.local_date(now)
-        )
+        values = forms.validate_data(version.forms.get(item.form or ""), data, today=policy.calendar.local_date(now))
         personal_fields = {k: values.pop(k) for k in list(values) if k in model.PERSONAL_FIELDS}
         if personal_fields:
             values["missing"] = _update_personal(uow, case, personal_fields)
@@ -178,9 +176,7 @@ class TaskPage:
     personal: model.PersonalData | None
 
 
-def open_task(
-    case_id: str, task_id: str, *, actor: model.Actor, uow: ports.UnitOfWork, policy: Policy
-) -> TaskPage:
+def open_task(case_id: str, task_id: str, *, actor: model.Actor, uow: ports.UnitOfWork, policy: Policy) -> TaskPage:
     """A ready task of the actor's lanes, with its form (read only)."""
     with uow:
         case = uow.cases.get(case_id)
@@ -202,9 +198,7 @@ def process_diagram(reference_or_id: str, *, uow: ports.UnitOfWork) -> bytes:
 
 def status_answer(case: model.Case, events: list[model.Event]) -> model.StatusAnswer:
     """Stage, the resolution deadline (the latest pending SLA timer) and the latest delay."""
-    delays = [
-        e.data["data"] for e in events if e.type == "task_completed" and "new_date" in e.data.get("data", {})
-    ]
+    delays = [e.data["data"] for e in events if e.type == "task_completed" and "new_date" in e.data.get("data", {})]
     latest = max((d.due for d in case.deadlines if not d.passed and not d.warning), default=None)
     delay = delays[-1] if delays else {}
     return model.StatusAnswer(

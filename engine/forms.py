@@ -105,9 +105,7 @@ def _field(component: Mapping[str, Any], today: date) -> fields.Field:
         return fields.List(fields.String(validate=validate.OneOf(options)), required=required)
     if kind in ("radio", "select"):
         return fields.String(required=required, validate=validate.OneOf(options))
-    checks.append(
-        validate.Length(min=rules.get("minLength"), max=min(rules.get("maxLength") or MAX_TEXT, MAX_TEXT))
-    )
+    checks.append(validate.Length(min=rules.get("minLength"), max=min(rules.get("maxLength") or MAX_TEXT, MAX_TEXT)))
     if rules.get("pattern"):
         checks.append(validate.Regexp(rules["pattern"], error="Does not match the expected format."))
     if rules.get("validationType") == "email":

@@ -29,3 +29,12 @@ def get_user(username: str, *, uow: ports.UnitOfWork) -> model.User:
 def list_users(*, uow: ports.UnitOfWork) -> list[model.User]:
     with uow:
         return uow.users.list()
+
+
+def set_password(username: str, password_hash: str, *, uow: ports.UnitOfWork) -> None:
+    """Replace a user's password hash (the web layer hashes)."""
+    with uow:
+        if uow.users.get(username) is None:
+            raise Forbidden(f"No user {username!r}.")
+        uow.users.set_password(username, password_hash)
+        uow.commit()

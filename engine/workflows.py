@@ -80,9 +80,7 @@ def project(
     )
 
 
-def store(
-    uow: ports.UnitOfWork, case: model.Case, events: list[model.Event], changes: Changes, *, new: bool
-) -> None:
+def store(uow: ports.UnitOfWork, case: model.Case, events: list[model.Event], changes: Changes, *, new: bool) -> None:
     """Write a step in foreign-key order: the case row, its events, work items, messages."""
     if new:
         uow.cases.add(case)
@@ -96,9 +94,7 @@ def store(
         uow.outbox.add(message)
 
 
-def _deadlines(
-    previous: list[model.Deadline], timers: list[spiff.PendingTimer], now: datetime
-) -> list[model.Deadline]:
+def _deadlines(previous: list[model.Deadline], timers: list[spiff.PendingTimer], now: datetime) -> list[model.Deadline]:
     """Pending timers, plus those that fired (not those cancelled before they were due)."""
     pending = {(t.bpmn_id, t.due) for t in timers}
     fired = [
@@ -121,9 +117,7 @@ def stage(ready: list[spiff.ReadyTask], version: model.ProcessVersion, status: s
     return " / ".join(dict.fromkeys(names)) or "Waiting"
 
 
-def _work_item(
-    case: model.Case, version: model.ProcessVersion, task: spiff.ReadyTask, now: datetime
-) -> model.WorkItem:
+def _work_item(case: model.Case, version: model.ProcessVersion, task: spiff.ReadyTask, now: datetime) -> model.WorkItem:
     info = version.user_tasks.get(task.bpmn_id, {})
     return model.WorkItem(
         case_id=case.id, task_id=task.id, bpmn_id=task.bpmn_id, name=task.name,

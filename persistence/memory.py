@@ -91,10 +91,7 @@ class _Store:
 
 class _Versions(_Store):
     def add(self, version: model.ProcessVersion) -> None:
-        if any(
-            v.process_key == version.process_key and v.number == version.number
-            for v in self.t.versions.values()
-        ):
+        if any(v.process_key == version.process_key and v.number == version.number for v in self.t.versions.values()):
             raise Conflict(f"Version {version.number} of {version.process_key} was deployed meanwhile.")
         self.uow.write(_put("versions", version.id, version))
 
@@ -195,9 +192,7 @@ class _WorkItems(_Store):
 
     def search(self, f: Any) -> list[model.WorkItem]:
         items = [i for i in self.t.work_items.values() if self._matches(i, f)]
-        items.sort(
-            key=lambda i: (i.due_at is None, i.due_at or i.created_at, i.created_at), reverse=f.sort == "-due"
-        )
+        items.sort(key=lambda i: (i.due_at is None, i.due_at or i.created_at, i.created_at), reverse=f.sort == "-due")
         page = [copy.deepcopy(i) for i in items[(f.page - 1) * f.per_page : f.page * f.per_page]]
         for item in page:
             item.stage = self.t.cases[item.case_id].stage
@@ -255,3 +250,9 @@ class _Users(_Store):
 
     def list(self) -> list[model.User]:
         return [copy.deepcopy(u) for u in self.t.users.values()]
+
+    def set_password(self, username: str, password_hash: str) -> None:
+        def op(t: Tables) -> None:
+            t.users[username].password_hash = password_hash
+
+        self.uow.write(op)

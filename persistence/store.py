@@ -59,9 +59,7 @@ class LazyState(Mapping[str, Any]):
 # Hot statements are built once: constructing them per call costs more than running them.
 _INSERT = {table: table.insert() for table in (t.cases, t.events, t.work_items, t.outbox, t.personal_data)}
 _SELECT_CASE = select(t.cases).where(t.cases.c.id == bindparam("b_id"))
-_SAVE_CASE = update(t.cases).where(
-    t.cases.c.id == bindparam("b_id"), t.cases.c.revision == bindparam("b_revision")
-)
+_SAVE_CASE = update(t.cases).where(t.cases.c.id == bindparam("b_id"), t.cases.c.revision == bindparam("b_revision"))
 _CASE_ITEMS = select(t.work_items).where(t.work_items.c.case_id == bindparam("b_case"))
 _DROP_ITEMS = delete(t.work_items).where(
     t.work_items.c.case_id == bindparam("b_case"),
@@ -131,9 +129,7 @@ class SqlVersions(_Table):
 
     def get(self, version_id: str) -> model.ProcessVersion:
         if version_id not in self.cache:
-            row = self.c.execute(
-                select(t.process_versions).where(t.process_versions.c.id == version_id)
-            ).first()
+            row = self.c.execute(select(t.process_versions).where(t.process_versions.c.id == version_id)).first()
             if row is None:
                 raise VersionNotFound(f"No process version {version_id!r}.")
             self.cache[version_id] = model.ProcessVersion(**row._mapping)
@@ -286,9 +282,7 @@ class SqlWorkItems(_Table):
         w = t.work_items.c
         # Both orders follow ix_work_items_lane_due (forwards, or backwards with no due first).
         order = (
-            [w.due_at.desc(), w.created_at.desc()]
-            if f.sort == "-due"
-            else [w.due_at.asc().nulls_last(), w.created_at]
+            [w.due_at.desc(), w.created_at.desc()] if f.sort == "-due" else [w.due_at.asc().nulls_last(), w.created_at]
         )
         query = (
             select(t.work_items, t.cases.c.stage)
@@ -309,9 +303,7 @@ class SqlWorkItems(_Table):
             "on_time": [or_(w.due_at > f.at_risk_before, w.due_at.is_(None))],
         }
         counts = [
-            select(func.count()).select_from(
-                select(w.task_id).where(*base, *cond).limit(f.count_limit + 1).subquery()
-            )
+            select(func.count()).select_from(select(w.task_id).where(*base, *cond).limit(f.count_limit + 1).subquery())
             for cond in ranges.values()
         ]
         row = self.c.execute(select(*(c.scalar_subquery() for c in counts))).one()  # one round trip
@@ -354,9 +346,7 @@ class SqlOutbox(_Table):
         self._run(_INSERT[t.outbox], vars(message))
 
     def for_case(self, case_id: str) -> list[model.OutboxMessage]:
-        rows = self.c.execute(
-            select(t.outbox).where(t.outbox.c.case_id == case_id).order_by(t.outbox.c.created_at)
-        )
+        rows = self.c.execute(select(t.outbox).where(t.outbox.c.case_id == case_id).order_by(t.outbox.c.created_at))
         return [model.OutboxMessage(**row._mapping) for row in rows]
 
 
@@ -370,6 +360,9 @@ class SqlUsers(_Table):
 
     def list(self) -> list[model.User]:
         return [_user(row) for row in self.c.execute(select(t.users).order_by(t.users.c.username))]
+
+    def set_password(self, username: str, password_hash: str) -> None:
+        self._run(update(t.users).where(t.users.c.username == username).values(password_hash=password_hash))
 
 
 def _user(row: Any) -> model.User:

@@ -29,8 +29,7 @@ def intake():  # type: ignore[no-untyped-def]
             "intake.html", values={"received_at": local(services().clock.now(), "%Y-%m-%dT%H:%M")}, errors={}
         )
     values = {
-        k: request.form.get(k, "").strip() if k != "description" else request.form.get(k, "")
-        for k in INTAKE_FIELDS
+        k: request.form.get(k, "").strip() if k != "description" else request.form.get(k, "") for k in INTAKE_FIELDS
     }
     data = dict(values, received_at=_baku_moment(values["received_at"]))
     try:
@@ -69,9 +68,7 @@ def case(reference: str):  # type: ignore[no-untyped-def]
     view = engine.show_case(reference, uow=services().uow)
     if not current_user.sees_personal_data():
         view.personal = None
-    version = next(
-        (v for v in engine.list_versions(uow=services().uow) if v.id == view.case.version_id), None
-    )
+    version = next((v for v in engine.list_versions(uow=services().uow) if v.id == view.case.version_id), None)
     names = {k: v["name"] for k, v in (version.user_tasks if version else {}).items()}
     answer = engine.status_answer(view.case, view.events)
     return render_template(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, routes_command, shell_command
+from werkzeug.security import generate_password_hash
 
 import engine
 from engine import model
@@ -52,6 +54,7 @@ def init_app(app: Flask) -> None:
         status,
         versions,
         users,
+        password,
         worker,
         setup,
         run,
@@ -125,9 +128,7 @@ def countdown(due: datetime | None, now: datetime) -> str:
     return f"{days} working day(s) left"
 
 
-as_option = click.option(
-    "--as", "username", required=True, envvar="COMPLAINTS_USER", help="Act as this user."
-)
+as_option = click.option("--as", "username", required=True, envvar="COMPLAINTS_USER", help="Act as this user.")
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -156,9 +157,7 @@ def deploy(bpmn_file: Path, key: str | None, forms_dir: Path | None, comment: st
     """Deploy a BPMN file (and its forms) as a new process version."""
     forms_dir = forms_dir or bpmn_file.parent / "forms"
     form_files = (
-        {f"forms/{p.name}": p.read_bytes() for p in sorted(forms_dir.glob("*.form"))}
-        if forms_dir.is_dir()
-        else {}
+        {f"forms/{p.name}": p.read_bytes() for p in sorted(forms_dir.glob("*.form"))} if forms_dir.is_dir() else {}
     )
     version, new = engine.deploy_process_version(
         key or current_app.config["PROCESS_KEY"], bpmn_file.read_bytes(), form_files,
@@ -361,9 +360,7 @@ def status(reference: str, channel: str, requester: str, told: str, username: st
 def versions() -> None:
     """List the deployed process versions."""
     for v in engine.list_versions(uow=services().uow):
-        click.echo(
-            f"{v.process_key} v{v.number}  {v.id[:12]}  {local(v.deployed_at)}  by {v.deployed_by}  {v.name}"
-        )
+        click.echo(f"{v.process_key} v{v.number}  {v.id[:12]}  {local(v.deployed_at)}  by {v.deployed_by}  {v.name}")
 
 
 @click.command()
@@ -371,6 +368,16 @@ def users() -> None:
     """List the staff accounts and their roles."""
     for user in engine.list_users(uow=services().uow):
         click.echo(f"{user.username:<12} {' '.join(sorted(user.roles))}")
+
+
+@click.command()
+@click.argument("username")
+@domain_errors
+def password(username: str) -> None:
+    """Give a user a new random password and print it once."""
+    new = secrets.token_urlsafe(9)
+    engine.set_password(username, generate_password_hash(new), uow=services().uow)
+    click.echo(f"New password for {username}: {new}")
 
 
 @click.command()

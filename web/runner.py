@@ -40,9 +40,7 @@ def prepare(echo: Callable[[str], None]) -> None:
         current_app.config["PROCESS_KEY"], bpmn_file.read_bytes(), forms,
         actor=model.Actor.system("setup"), comment="bundled process", **s.deps(),
     )  # fmt: skip
-    echo(
-        f"{'Deployed' if new else 'Process deployed'}: {version.process_key} v{version.number} ({version.name})"
-    )
+    echo(f"{'Deployed' if new else 'Process deployed'}: {version.process_key} v{version.number} ({version.name})")
     if current_app.config.get("DEMO_MODE"):
         for username, password in create_demo_users():
             echo(f"  demo user {username:<11} password {password}   (shown once)")

@@ -93,9 +93,7 @@ def task(case_id: str, task_id: str):  # type: ignore[no-untyped-def]
             case_id, task_id, values, actor=current_user.actor, expected_revision=revision, **deps()
         )
     except InvalidInput as error:
-        return render_template(
-            "task.html", page=page, values=values, errors=error.errors, message=str(error)
-        ), 400
+        return render_template("task.html", page=page, values=values, errors=error.errors, message=str(error)), 400
     except StaleCase as error:
         return render_template("task.html", page=page, values=values, errors={}, message=str(error)), 409
     except TaskNotReady as error:

@@ -42,11 +42,7 @@ def countdown(due: datetime | None) -> str:
     days = services().policy.calendar.working_days_between(now(), due)
     if due < now():
         late = -days
-        return (
-            _("overdue by %(n)s working day(s)", n=late)
-            if late
-            else _("overdue since %(t)s", t=local(due, "%H:%M"))
-        )
+        return _("overdue by %(n)s working day(s)", n=late) if late else _("overdue since %(t)s", t=local(due, "%H:%M"))
     if days == 0:
         return _("due today at %(t)s", t=local(due, "%H:%M"))
     return _("in %(n)s working day(s)", n=days)

@@ -202,3 +202,9 @@ def test_now_is_refused_outside_demo_and_test_mode(tmp_path):
 
     result = CliRunner().invoke(make_cli(make_app), ["--now", "2026-03-02T10:00+04:00", "fire-timers"])
     assert result.exit_code != 0 and "demo or test mode" in result.output
+
+
+def test_a_lost_demo_password_can_be_replaced(cli):
+    out = cli("password", "officer")
+    assert out.startswith("New password for officer: ")
+    assert "No user" in cli("password", "nobody", ok=False)
