@@ -110,6 +110,7 @@ work_items = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("assignee", String(100), nullable=True),
     Index("ix_work_items_lane_due", "lane", "due_at", "created_at"),
+    Index("ix_work_items_lane_channel_due", "lane", "channel", "due_at", "created_at"),
 )  # fmt: skip
 
 events = Table(
