@@ -13,12 +13,26 @@ from engine.cases import (
     start_case,
     status_answer,
 )
+from engine.diff import compare_versions, diff_versions
+from engine.drafts import deploy_draft, discard_draft, get_draft, list_drafts, open_draft, save_draft, upload_draft
+from engine.migration import migrate_cases, parse_mapping
 from engine.timers import fire_due_timers
 from engine.users import add_user, get_user, list_users, set_password
 from engine.versions import check_upload, deploy_process_version, list_versions
 from engine.worklist import Filters, claim_task, sla_state, task_list
 
 __all__ = [
+    "compare_versions",
+    "deploy_draft",
+    "diff_versions",
+    "discard_draft",
+    "get_draft",
+    "list_drafts",
+    "migrate_cases",
+    "open_draft",
+    "parse_mapping",
+    "save_draft",
+    "upload_draft",
     "Filters",
     "claim_task",
     "sla_state",

@@ -189,3 +189,19 @@ class User:
 
     def actor(self) -> Actor:
         return Actor(self.username, self.roles)
+
+
+@dataclass
+class Draft:
+    """A process owner's work in progress: any BPMN and forms, kept even when not yet valid."""
+
+    id: str
+    process_key: str
+    bpmn_xml: bytes
+    forms: dict[str, str]  # path -> form-js JSON text (kept as typed, even if broken)
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    based_on: str | None = None  # the version it was opened from
+    comment: str = ""
+    problems: list[str] = field(default_factory=list)  # from the last validation; empty = deployable

@@ -14,6 +14,7 @@ class VersionStore(Protocol):
     def get(self, version_id: str) -> model.ProcessVersion: ...  # raises VersionNotFound
     def latest(self, process_key: str) -> model.ProcessVersion | None: ...
     def list(self, process_key: str | None = None) -> list[model.ProcessVersion]: ...
+    def open_cases(self, process_key: str) -> dict[str, int]: ...  # version id -> cases still open
 
 
 class CaseStore(Protocol):
@@ -23,6 +24,7 @@ class CaseStore(Protocol):
     def save(self, case: model.Case) -> None: ...  # bumps revision; raises StaleCase
     def claim_due(self, now: datetime, exclude: set[str]) -> model.Case | None: ...  # O(due); locks on PG
     def next_sequence(self, year: int) -> int: ...
+    def open_on(self, version_id: str) -> list[str]: ...  # ids of the open cases of a version
 
 
 class PersonalDataStore(Protocol):
@@ -59,6 +61,14 @@ class UserStore(Protocol):
     def set_password(self, username: str, password_hash: str) -> None: ...
 
 
+class DraftStore(Protocol):
+    def add(self, draft: model.Draft) -> None: ...
+    def get(self, draft_id: str) -> model.Draft: ...  # raises NotFound
+    def save(self, draft: model.Draft) -> None: ...
+    def delete(self, draft_id: str) -> None: ...
+    def list(self, process_key: str | None = None) -> list[model.Draft]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolled back on exit unless `commit()` was called."""
 
@@ -69,6 +79,7 @@ class UnitOfWork(Protocol):
     events: EventLog
     outbox: Outbox
     users: UserStore
+    drafts: DraftStore
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...

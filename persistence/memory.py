@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from engine import model
-from engine.errors import CaseNotFound, Conflict, StaleCase, VersionNotFound
+from engine.errors import CaseNotFound, Conflict, NotFound, StaleCase, VersionNotFound
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Tables:
     outbox: dict[str, model.OutboxMessage] = field(default_factory=dict)
     sequences: dict[int, int] = field(default_factory=dict)
     users: dict[str, model.User] = field(default_factory=dict)
+    drafts: dict[str, model.Draft] = field(default_factory=dict)
 
 
 class MemoryDatabase:
@@ -55,6 +56,7 @@ class MemoryUnitOfWork:
         self.events = _Events(self)
         self.outbox = _Outbox(self)
         self.users = _Users(self)
+        self.drafts = _Drafts(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -107,6 +109,13 @@ class _Versions(_Store):
     def list(self, process_key: str | None = None) -> list[model.ProcessVersion]:
         return [copy.deepcopy(v) for v in self.t.versions.values() if process_key in (None, v.process_key)]
 
+    def open_cases(self, process_key: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for case in self.t.cases.values():
+            if case.process_key == process_key and case.status != "closed":
+                counts[case.version_id] = counts.get(case.version_id, 0) + 1
+        return counts
+
 
 class _Cases(_Store):
     def add(self, case: model.Case) -> None:
@@ -136,6 +145,10 @@ class _Cases(_Store):
             if c.next_timer_at is not None and c.next_timer_at <= now and c.id not in exclude
         ]  # fmt: skip
         return copy.deepcopy(min(due, key=lambda c: c.next_timer_at)) if due else None  # type: ignore[arg-type, return-value]
+
+    def open_on(self, version_id: str) -> list[str]:
+        cases = [c for c in self.t.cases.values() if c.version_id == version_id and c.status == "open"]
+        return [c.id for c in sorted(cases, key=lambda c: c.created_at)]
 
     def next_sequence(self, year: int) -> int:
         number = self.t.sequences.get(year, 0) + 1
@@ -256,3 +269,22 @@ class _Users(_Store):
             t.users[username].password_hash = password_hash
 
         self.uow.write(op)
+
+
+class _Drafts(_Store):
+    def add(self, draft: model.Draft) -> None:
+        self.uow.write(_put("drafts", draft.id, draft))
+
+    save = add
+
+    def get(self, draft_id: str) -> model.Draft:
+        if draft_id not in self.t.drafts:
+            raise NotFound(f"No draft {draft_id!r}.")
+        return copy.deepcopy(self.t.drafts[draft_id])
+
+    def delete(self, draft_id: str) -> None:
+        self.uow.write(lambda t: t.drafts.pop(draft_id, None))
+
+    def list(self, process_key: str | None = None) -> list[model.Draft]:
+        drafts = [d for d in self.t.drafts.values() if process_key in (None, d.process_key)]
+        return [copy.deepcopy(d) for d in sorted(drafts, key=lambda d: d.updated_at, reverse=True)]

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from engine import model
-from engine.errors import CaseNotFound, Conflict, StaleCase, VersionNotFound
+from engine.errors import CaseNotFound, Conflict, NotFound, StaleCase, VersionNotFound
 from persistence import tables as t
 
 
@@ -84,6 +84,7 @@ class SqlUnitOfWork:
         self.events = SqlEvents(self.connection)
         self.outbox = SqlOutbox(self.connection)
         self.users = SqlUsers(self.connection)
+        self.drafts = SqlDrafts(self.connection)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -150,6 +151,15 @@ class SqlVersions(_Table):
         if process_key is not None:
             query = query.where(t.process_versions.c.process_key == process_key)
         return [self.get(version_id) for version_id in self.c.execute(query).scalars()]
+
+    def open_cases(self, process_key: str) -> dict[str, int]:
+        c = t.cases.c
+        query = (
+            select(c.version_id, func.count())
+            .where(c.process_key == process_key, c.status != "closed")
+            .group_by(c.version_id)
+        )
+        return {version_id: int(n) for version_id, n in self.c.execute(query)}
 
 
 def _case(row: Any) -> model.Case:
@@ -225,6 +235,10 @@ class SqlCases(_Table):
             .returning(t.reference_counters.c.last)
         )
         return int(self._run(statement).scalar_one())
+
+    def open_on(self, version_id: str) -> list[str]:
+        query = select(t.cases.c.id).where(t.cases.c.version_id == version_id, t.cases.c.status == "open")
+        return list(self.c.execute(query.order_by(t.cases.c.created_at)).scalars())
 
     def count(self) -> int:
         return int(self.c.execute(select(func.count()).select_from(t.cases)).scalar_one())
@@ -368,3 +382,27 @@ class SqlUsers(_Table):
 def _user(row: Any) -> model.User:
     values = dict(row._mapping)
     return model.User(**dict(values, roles=frozenset(values["roles"].split())))
+
+
+class SqlDrafts(_Table):
+    def add(self, draft: model.Draft) -> None:
+        self._run(insert(t.process_drafts).values(**vars(draft)))
+
+    def get(self, draft_id: str) -> model.Draft:
+        row = self.c.execute(select(t.process_drafts).where(t.process_drafts.c.id == draft_id)).first()
+        if row is None:
+            raise NotFound(f"No draft {draft_id!r}.")
+        return model.Draft(**row._mapping)
+
+    def save(self, draft: model.Draft) -> None:
+        values = {k: v for k, v in vars(draft).items() if k != "id"}
+        self._run(update(t.process_drafts).where(t.process_drafts.c.id == draft.id).values(**values))
+
+    def delete(self, draft_id: str) -> None:
+        self._run(delete(t.process_drafts).where(t.process_drafts.c.id == draft_id))
+
+    def list(self, process_key: str | None = None) -> list[model.Draft]:
+        query = select(t.process_drafts).order_by(t.process_drafts.c.updated_at.desc())
+        if process_key is not None:
+            query = query.where(t.process_drafts.c.process_key == process_key)
+        return [model.Draft(**row._mapping) for row in self.c.execute(query)]

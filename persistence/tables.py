@@ -155,3 +155,17 @@ users = Table(
     Column("roles", String(500), nullable=False),  # space-separated
     Column("password_hash", String(500), nullable=False),
 )  # fmt: skip
+
+process_drafts = Table(
+    "process_drafts", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("process_key", String(100), nullable=False, index=True),
+    Column("bpmn_xml", LargeBinary, nullable=False),
+    Column("forms", JSON, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("based_on", String(64), nullable=True),
+    Column("comment", Text, nullable=False),
+    Column("problems", JSON, nullable=False),
+)  # fmt: skip
