@@ -1,7 +1,7 @@
 """Process owners: drafts, validation, deploy, diff and migration of running cases."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 import pytest
 
