@@ -94,7 +94,10 @@ class _Store:
 class _Versions(_Store):
     def add(self, version: model.ProcessVersion) -> None:
         if any(v.process_key == version.process_key and v.number == version.number for v in self.t.versions.values()):
-            raise Conflict(f"Version {version.number} of {version.process_key} was deployed meanwhile.")
+            raise Conflict(
+                f"Another version of {version.process_key} was deployed at the same moment; "
+                "deploy again to add yours after it."
+            )
         self.uow.write(_put("versions", version.id, version))
 
     def get(self, version_id: str) -> model.ProcessVersion:

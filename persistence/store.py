@@ -126,7 +126,13 @@ class SqlVersions(_Table):
         self.cache = cache  # versions are immutable: cache them by id
 
     def add(self, version: model.ProcessVersion) -> None:
-        self._run(insert(t.process_versions).values(**vars(version)))
+        try:
+            self.c.execute(insert(t.process_versions).values(**vars(version)))
+        except IntegrityError:
+            raise Conflict(
+                f"Another version of {version.process_key} was deployed at the same moment; "
+                "deploy again to add yours after it."
+            ) from None
 
     def get(self, version_id: str) -> model.ProcessVersion:
         if version_id not in self.cache:

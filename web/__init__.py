@@ -19,20 +19,20 @@ def create_app(config: Config | dict[str, Any] | None = None, services: Any = No
         SESSION_COOKIE_SECURE=not (settings.get("DEMO_MODE") or settings.get("TESTING")),
         REMEMBER_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,  # a long shift on one page must not expire its forms
-        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,  # above the 5 MB BPMN limit, so that limit can explain itself
     )
     app.config.from_mapping(settings)
     if services is None:
         raise RuntimeError("create_app needs services; use bootstrap.create_app()")
     app.extensions["bpm"] = services
 
-    from web import auth, cases, cli, errors, health, i18n, tasks, views
+    from web import auth, cases, cli, errors, health, i18n, processes, tasks, views
 
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     views.init_app(app)
-    for blueprint in (health.bp, auth.bp, tasks.bp, cases.bp):
+    for blueprint in (health.bp, auth.bp, tasks.bp, cases.bp, processes.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

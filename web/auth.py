@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import CSRFProtect, FlaskForm
@@ -88,7 +88,7 @@ def login():  # type: ignore[no-untyped-def]
         user = _load(form.username.data or "")
         if user and check_password_hash(user.user.password_hash, form.password.data or ""):
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("tasks.index"))
+            return redirect(_safe_next(request.args.get("next")) or home_for(user))
         flash(_("Unknown user or wrong password."), "error")
         return render_template("login.html", form=form), 401
     return render_template("login.html", form=form), 400 if form.errors else 200
@@ -110,6 +110,18 @@ def language():  # type: ignore[no-untyped-def]
         abort(400)
     session["lang"] = chosen
     return redirect(_safe_next(request.form.get("next")) or url_for("tasks.index"))
+
+
+def home_for(user: StaffUser) -> str:
+    """Where a user starts: the task list for staff, the process pages for process owners."""
+    if user.roles & set(STAFF):
+        return url_for("tasks.index")
+    if "process_owner" in user.roles:
+        return url_for("processes.index")
+    for endpoint in ("audit.index",):  # pages of other roles, when the app has them
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return url_for("tasks.index")
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
+from flask_login import current_user
 
 from web.deps import services
 from web.i18n import LANGUAGES, locale
@@ -70,4 +71,10 @@ def init_app(app: Flask) -> None:
             "LANGUAGES": LANGUAGES,
             "current_locale": locale,
             "clock_now": now,
+            "has_role": has_role,
         }
+
+
+def has_role(*roles: str) -> bool:
+    """Whether the signed-in user holds one of `roles` (for navigation links)."""
+    return bool(current_user.is_authenticated and current_user.roles & set(roles))

@@ -61,7 +61,7 @@ def page_as(browser, live):
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", PASSWORD)
         page.click("#login-form button[type=submit]")
-        page.wait_for_url(live.url + "/")
+        page.wait_for_url(lambda url: "/login" not in url)
         return page
 
     yield open_as
