@@ -65,6 +65,7 @@ def inspect(
     _check_conditions(root, problems)
     _check_scripts(root, problems)
     _check_loops(root, problems)
+    _check_reachable(root, problems)
     if problems:
         shown = problems[:MAX_PROBLEMS]
         if len(problems) > MAX_PROBLEMS:
@@ -383,3 +384,40 @@ def _check_loops(root: etree._Element, problems: list[str]) -> None:
             problems.append(f"Multi-instance {where(task)}: cardinality {text} exceeds {MAX_LOOP}.")
         elif not text.isdigit() and not text.isidentifier():
             problems.append(f"Multi-instance {where(task)}: cardinality must be a number or a variable name.")
+
+
+def _check_reachable(root: etree._Element, problems: list[str]) -> None:
+    """Every flow node of an executable process must lie on a path from a start event."""
+    for process in root.iterfind("bpmn:process", NS):
+        if process.get("isExecutable") != "false":
+            _reach_container(process, problems)
+
+
+def _reach_container(container: etree._Element, problems: list[str]) -> None:
+    nodes = {n.get("id"): n for n in container if isinstance(n.tag, str) and etree.QName(n).localname in FLOW_NODES}
+    targets: dict[str, list[str]] = {}
+    for flow in container.iterfind("bpmn:sequenceFlow", NS):
+        targets.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
+    attached: dict[str, list[str]] = {}
+    for boundary in container.iterfind("bpmn:boundaryEvent", NS):
+        attached.setdefault(boundary.get("attachedToRef"), []).append(boundary.get("id"))
+    todo = [i for i, n in nodes.items() if _entry(n)]
+    seen: set[str] = set()
+    while todo:
+        node_id = todo.pop()
+        if node_id in seen or node_id not in nodes:
+            continue
+        seen.add(node_id)
+        todo += targets.get(node_id, []) + attached.get(node_id, [])
+        if etree.QName(nodes[node_id]).localname in SUBPROCESSES:
+            _reach_container(nodes[node_id], problems)
+    for node_id in sorted(nodes.keys() - seen):
+        problems.append(
+            f"{label(nodes[node_id])} {where(nodes[node_id])} is never reached: no path leads to it from a start event."
+        )
+
+
+def _entry(node: etree._Element) -> bool:
+    """Where execution can begin: start events, and event subprocesses (started by their event)."""
+    kind = etree.QName(node).localname
+    return kind == "startEvent" or (kind in SUBPROCESSES and node.get("triggeredByEvent") == "true")

@@ -178,3 +178,21 @@ def test_running_cases_are_counted_per_version(scenario):
     with scenario.uow as uow:
         counts = uow.versions.open_cases(scenario.policy.process_key)
     assert list(counts.values()) == [2]
+
+
+def test_an_element_no_path_reaches_is_named(scenario):
+    orphan = (
+        BPMN_FILE.read_text()
+        .replace(
+            '<bpmn:endEvent id="End_Closed"',
+            '<bpmn:userTask id="Task_Orphan" name="Forgotten step" camunda:formKey="forms/review.form" />'
+            '<bpmn:endEvent id="End_Closed"',
+        )
+        .replace(
+            "<bpmn:flowNodeRef>End_Closed</bpmn:flowNodeRef>",
+            "<bpmn:flowNodeRef>End_Closed</bpmn:flowNodeRef><bpmn:flowNodeRef>Task_Orphan</bpmn:flowNodeRef>",
+        )
+    )
+    with pytest.raises(InvalidBpmn) as refused:
+        engine.check_upload(orphan.encode(), bundled_forms(), scenario.policy)
+    assert any("Task_Orphan" in p and "never reached" in p for p in refused.value.problems)
