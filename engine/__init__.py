@@ -3,6 +3,14 @@
 The table of contents: each use case is one function, dependencies keyword-only and last.
 """
 
+from engine.audit import (
+    case_history,
+    count_cases,
+    history_rows,
+    replay_against_draft,
+    verify_case,
+    verify_cases,
+)
 from engine.cases import (
     complete_task,
     list_work_items,
@@ -13,12 +21,23 @@ from engine.cases import (
     start_case,
     status_answer,
 )
+from engine.privacy import erase_personal_data, log_personal_data_view
+from engine.reports import sla_report
 from engine.timers import fire_due_timers
 from engine.users import add_user, get_user, list_users, set_password
 from engine.versions import check_upload, deploy_process_version, list_versions
 from engine.worklist import Filters, claim_task, sla_state, task_list
 
 __all__ = [
+    "case_history",
+    "count_cases",
+    "erase_personal_data",
+    "history_rows",
+    "log_personal_data_view",
+    "replay_against_draft",
+    "sla_report",
+    "verify_case",
+    "verify_cases",
     "Filters",
     "claim_task",
     "sla_state",
