@@ -418,7 +418,7 @@ def complete(workflow: BpmnWorkflow, task_id: str, data: Mapping[str, Any]) -> l
     """Complete a ready user task with (already validated) data and run on."""
     task = find_task(workflow, task_id)
     if task.state != TaskState.READY or not task.task_spec.manual:
-        raise TaskNotReady(f"Task {task_id} is not waiting for a person (it is {task.state_name()}).")
+        raise TaskNotReady(f"Task {task_id} is not waiting for a person (it is {TaskState.get_name(task.state)}).")
     task.set_data(**data)
     with _run_errors():
         task.run()
