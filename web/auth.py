@@ -88,7 +88,7 @@ def login():  # type: ignore[no-untyped-def]
         user = _load(form.username.data or "")
         if user and check_password_hash(user.user.password_hash, form.password.data or ""):
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("tasks.index"))
+            return redirect(_safe_next(request.args.get("next")) or _home(user))
         flash(_("Unknown user or wrong password."), "error")
         return render_template("login.html", form=form), 401
     return render_template("login.html", form=form), 400 if form.errors else 200
@@ -110,6 +110,13 @@ def language():  # type: ignore[no-untyped-def]
         abort(400)
     session["lang"] = chosen
     return redirect(_safe_next(request.form.get("next")) or url_for("tasks.index"))
+
+
+def _home(user: StaffUser) -> str:
+    """Staff start at their task list, auditors at the audit pages, data-protection officers at theirs."""
+    if user.roles & set(STAFF) or not user.roles & {"auditor", "dpo"}:
+        return url_for("tasks.index")
+    return url_for("audit.index") if "auditor" in user.roles else url_for("audit.privacy")
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -43,6 +43,10 @@ def make_cli(create_app: Callable[[], Flask]) -> click.Group:
 
 
 def init_app(app: Flask) -> None:
+    from web import audit_cli  # its commands use the helpers below
+
+    for command in audit_cli.COMMANDS:
+        app.cli.add_command(command)
     for command in (
         init_db,
         deploy,

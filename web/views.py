@@ -70,4 +70,5 @@ def init_app(app: Flask) -> None:
             "LANGUAGES": LANGUAGES,
             "current_locale": locale,
             "clock_now": now,
+            "STAFF_ROLES": {"intake", "officer", "quality", "supervisor"},
         }
