@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ def verify(case: str | None, batch: int) -> None:
         _print_check(check, verbose=True)
         raise SystemExit(0 if check.ok else 1)
     total, bad, started = engine.count_cases(uow=uow), [], time.perf_counter()
-    with click.progressbar(length=total, label="Verifying cases", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=total, label="Verifying cases", file=sys.stderr) as bar:
         for check in engine.verify_cases(uow=uow, policy=policy, batch=batch):
             bar.update(1)
             if not check.ok:
