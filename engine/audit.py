@@ -155,9 +155,7 @@ class CaseHistory:
         return self.version.user_tasks.get(bpmn_id, {}).get("name") or bpmn_id
 
 
-def case_history(
-    reference_or_id: str, *, uow: ports.UnitOfWork, clock: Clock, policy: Policy
-) -> CaseHistory:
+def case_history(reference_or_id: str, *, uow: ports.UnitOfWork, clock: Clock, policy: Policy) -> CaseHistory:
     """A case's full record for auditors: events, SLA checkpoints, chain and replay check (read only)."""
     with uow:
         case = find_case(uow, reference_or_id)
@@ -174,9 +172,15 @@ def history_rows(record: CaseHistory) -> list[dict[str, Any]]:
     """One flat row per event (CSV export): what happened, when, by whom, with what data."""
     return [
         {
-            "reference": record.case.reference, "seq": e.seq, "at": e.at.isoformat(), "type": e.type,
-            "actor": e.actor, "element": " ".join(elements(e)), "data": _data_text(e),
-            "prev_hash": e.prev_hash, "hash": e.hash,
+            "reference": record.case.reference,
+            "seq": e.seq,
+            "at": e.at.isoformat(),
+            "type": e.type,
+            "actor": e.actor,
+            "element": " ".join(elements(e)),
+            "data": _data_text(e),
+            "prev_hash": e.prev_hash,
+            "hash": e.hash,
         }  # fmt: skip
         for e in record.events
     ]

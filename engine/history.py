@@ -106,7 +106,9 @@ def check_chain(events: list[model.Event], head_seq: int | None = None, head_has
             reason = "is missing" if event.seq > expected else "is out of order (repeated)"
             return BrokenLink(expected, f"event {expected} {reason}")
         if event.prev_hash != previous:
-            return BrokenLink(expected, f"event {expected} does not follow event {expected - 1} (reordered or replaced)")
+            return BrokenLink(
+                expected, f"event {expected} does not follow event {expected - 1} (reordered or replaced)"
+            )
         if event.hash != event_hash(event):
             return BrokenLink(expected, f"event {expected} was changed after it was recorded")
         problem = _seal_problem(event, redacted)

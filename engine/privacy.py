@@ -20,7 +20,9 @@ ERASE_ROLES = frozenset({"dpo"})
 PLACES = ("case_page", "task_page", "cli")
 
 
-def log_personal_data_view(case_id: str, place: str, *, actor: model.Actor, uow: ports.UnitOfWork, clock: Clock) -> None:
+def log_personal_data_view(
+    case_id: str, place: str, *, actor: model.Actor, uow: ports.UnitOfWork, clock: Clock
+) -> None:
     """Record that the actor was shown a customer's personal data; the case itself does not change."""
     if place not in PLACES:
         raise InvalidInput(f"Unknown place {place!r}.")
@@ -44,7 +46,12 @@ class Erasure:
 
 
 def erase_personal_data(
-    reference_or_id: str, reason: str, *, actor: model.Actor, uow: ports.UnitOfWork, clock: Clock,
+    reference_or_id: str,
+    reason: str,
+    *,
+    actor: model.Actor,
+    uow: ports.UnitOfWork,
+    clock: Clock,
     policy: object = None,  # taken with the other dependencies; erasure needs no policy
 ) -> Erasure:
     """Replace a closed case's personal data with a tombstone and redact free text; recorded in the chain."""

@@ -58,7 +58,8 @@ class LazyState(Mapping[str, Any]):
 
 # Hot statements are built once: constructing them per call costs more than running them.
 _INSERT = {
-    table: table.insert() for table in (t.cases, t.events, t.work_items, t.outbox, t.personal_data, t.personal_data_views)
+    table: table.insert()
+    for table in (t.cases, t.events, t.work_items, t.outbox, t.personal_data, t.personal_data_views)
 }
 _SELECT_CASE = select(t.cases).where(t.cases.c.id == bindparam("b_id"))
 _SAVE_CASE = update(t.cases).where(t.cases.c.id == bindparam("b_id"), t.cases.c.revision == bindparam("b_revision"))

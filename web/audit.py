@@ -44,7 +44,10 @@ def _steps(record: engine.audit.CaseHistory) -> list[dict[str, Any]]:
     """What the step-through shows for each event: its own elements and what waited after it."""
     return [
         {
-            "seq": e.seq, "type": e.type, "actor": e.actor, "at": local(e.at),
+            "seq": e.seq,
+            "type": e.type,
+            "actor": e.actor,
+            "at": local(e.at),
             "elements": engine.audit.elements(e),
             "waiting": sorted({bpmn for bpmn, _ in (e.data.get("after") or {}).get("ready", [])}),
         }  # fmt: skip
@@ -123,9 +126,7 @@ def _chart(report: Any) -> dict[str, Any]:
 
 
 def _csv(text: str, filename: str) -> Response:
-    return Response(
-        text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    return Response(text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.route("/privacy/cases/<reference>/erase", methods=["GET", "POST"])
@@ -140,7 +141,9 @@ def erase(reference: str):  # type: ignore[no-untyped-def]
         erasure = engine.erase_personal_data(reference, reason, actor=current_user.actor, **deps())
     except (InvalidInput, Conflict) as error:
         return render_template("erase.html", record=record, errors={"reason": [str(error)]}), error.status
-    flash(_("Personal data of %(ref)s erased; the erasure is recorded in its history.", ref=erasure.reference), "success")
+    flash(
+        _("Personal data of %(ref)s erased; the erasure is recorded in its history.", ref=erasure.reference), "success"
+    )
     return redirect(url_for("audit.erase", reference=reference), 303)
 
 
@@ -152,4 +155,3 @@ def privacy():  # type: ignore[no-untyped-def]
     if reference:
         return redirect(url_for("audit.erase", reference=reference))
     return render_template("privacy.html")
-

@@ -171,8 +171,10 @@ def report_csv(report: Any) -> str:
 def erase(case: str, reason: str, username: str) -> None:
     """Erase a closed case's personal data: a tombstone, free text redacted, the chain kept whole."""
     erasure = engine.erase_personal_data(case, reason, actor=actor(username), **deps())
-    click.echo(f"Personal data of {erasure.reference} erased: {erasure.fields} free-text value(s) redacted "
-               f"in the history, {erasure.messages} message(s) cleaned. The erasure is recorded in the case history.")  # fmt: skip
+    click.echo(
+        f"Personal data of {erasure.reference} erased: {erasure.fields} free-text value(s) redacted in the "
+        f"history, {erasure.messages} message(s) cleaned. The erasure is recorded in the case history."
+    )
 
 
 COMMANDS = (verify, replay_draft, history, sla_report, erase)

@@ -5,7 +5,11 @@ import json
 from tests.conftest import BPMN_FILE
 from tests.e2e.test_cli import cli  # noqa: F401 - the fixture
 
-DAY1, DAY2, LATE = ("--now", "2026-03-02T10:00+04:00"), ("--now", "2026-03-03T10:00+04:00"), ("--now", "2026-03-20T10:00+04:00")
+DAY1, DAY2, LATE = (
+    ("--now", "2026-03-02T10:00+04:00"),
+    ("--now", "2026-03-03T10:00+04:00"),
+    ("--now", "2026-03-20T10:00+04:00"),
+)
 
 
 def answered_case(cli):  # noqa: F811
@@ -43,7 +47,9 @@ def test_history_sla_report_draft_and_erasure_from_the_command_line(cli, tmp_pat
     assert "1 case(s) replayed on the uploaded draft: 1 diverge." in out
     assert "0 diverge" in cli("replay-draft", "--version", "1")
 
-    assert "Only data-protection officers" in cli("erase", "MG-2026-000001", "--reason", "asked", "--as", "auditor", ok=False)
+    assert "Only data-protection officers" in cli(
+        "erase", "MG-2026-000001", "--reason", "asked", "--as", "auditor", ok=False
+    )
     assert "erased" in cli("erase", "MG-2026-000001", "--reason", "Customer request", "--as", "dpo")
     assert "Nəsirov" not in cli("history", "MG-2026-000001")
     assert "chain whole, replay identical" in cli("verify", "MG-2026-000001")

@@ -88,6 +88,8 @@ def test_erasure_needs_csrf_a_reason_and_leaves_the_name_on_no_page(as_user, ser
     assert "has been erased" in dpo.client.get(url).text
     pages = [as_user("officer").client.get(f"/cases/{reference}").text]
     auditor = as_user("auditor")
-    pages += [auditor.client.get(f"/audit/cases/{reference}{suffix}").text for suffix in ("", "/history.json", "/history.csv")]
+    pages += [
+        auditor.client.get(f"/audit/cases/{reference}{suffix}").text for suffix in ("", "/history.json", "/history.csv")
+    ]
     assert all(NAME not in page and "Elvin" not in page for page in pages)
     assert "reaches the stored state exactly" in pages[1] and "Hash chain whole" in pages[1]
