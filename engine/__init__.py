@@ -3,6 +3,14 @@
 The table of contents: each use case is one function, dependencies keyword-only and last.
 """
 
+from engine.audit import (
+    case_history,
+    count_cases,
+    history_rows,
+    replay_against_draft,
+    verify_case,
+    verify_cases,
+)
 from engine.cases import (
     complete_task,
     list_work_items,
@@ -16,6 +24,8 @@ from engine.cases import (
 from engine.diff import compare_versions, diff_versions
 from engine.drafts import deploy_draft, discard_draft, get_draft, list_drafts, open_draft, save_draft, upload_draft
 from engine.migration import migrate_cases, parse_mapping
+from engine.privacy import erase_personal_data, log_personal_data_view
+from engine.reports import sla_report
 from engine.timers import fire_due_timers
 from engine.users import add_user, get_user, list_users, set_password
 from engine.versions import check_upload, deploy_process_version, list_versions
@@ -33,6 +43,15 @@ __all__ = [
     "parse_mapping",
     "save_draft",
     "upload_draft",
+    "case_history",
+    "count_cases",
+    "erase_personal_data",
+    "history_rows",
+    "log_personal_data_view",
+    "replay_against_draft",
+    "sla_report",
+    "verify_case",
+    "verify_cases",
     "Filters",
     "claim_task",
     "sla_state",

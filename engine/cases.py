@@ -65,12 +65,12 @@ def start_case(
             case_id, reference, key, version.id, data["channel"], received_at, "open", "",
             {}, None, [], now, now,
         )  # fmt: skip
-        workflow = spiff.create(workflows.bundle(version), policy.script_engine, data)
-        with spiff.clock_in_use(clock):
+        workflow = spiff.create(workflows.bundle(version), policy.script_engine, data, seed=case_id, now=now)
+        with spiff.running(workflow, now):
             thrown, error = _run(lambda: spiff.advance(workflow))
         _fail_if(case, error)
         changes = workflows.project(case, version, workflow, thrown, now, set())
-        started = {"version_id": version.id, "data": data, "personal_data_id": personal.id}
+        started = {"version_id": version.id, "data": data, "personal_data_id": personal.id, "after": changes.after}
         events = [history.record(case, "case_started", actor.id, now, started)]
         events += _failure_event(case, error, actor, now)
         workflows.store(uow, case, events, changes, new=True)
@@ -115,7 +115,7 @@ def complete_task(
             values["missing"] = _update_personal(uow, case, personal_fields)
         workflow = workflows.take(case, version, policy)
         before = workflows.ready_ids(workflow)
-        with spiff.clock_in_use(clock):
+        with spiff.running(workflow, now):
             thrown, error = _run(lambda: spiff.complete(workflow, task_id, values))
         _fail_if(case, error)
         changes = workflows.project(case, version, workflow, thrown, now, before)
@@ -124,8 +124,10 @@ def complete_task(
             "bpmn_id": item.bpmn_id,
             "data": values,
             "personal_fields": sorted(personal_fields),
+            "after": changes.after,
         }
-        events = [history.record(case, "task_completed", actor.id, now, done)]
+        texts = [f"data.{key}" for key in forms.free_text_keys(version.forms.get(item.form or "")) if key in values]
+        events = [history.record(case, "task_completed", actor.id, now, done, sealed=texts)]
         events += _failure_event(case, error, actor, now)
         workflows.store(uow, case, events, changes, new=False)
         uow.commit()
@@ -154,10 +156,11 @@ def record_status_request(
         workflow = workflows.take(case, version, policy)
         before = workflows.ready_ids(workflow)
         request = {"channel": channel, "requester": requester, "told": told}
-        with spiff.clock_in_use(clock):
+        with spiff.running(workflow, now):
             _, thrown = spiff.send_message(workflow, "status_request", request)
         changes = workflows.project(case, version, workflow, thrown, now, before)
-        events = [history.record(case, "status_requested", actor.id, now, request)]
+        data = dict(request, after=changes.after)
+        events = [history.record(case, "status_requested", actor.id, now, data, sealed=("requester", "told"))]
         workflows.store(uow, case, events, changes, new=False)
         answer = status_answer(case, uow.events.for_case(case.id))
         uow.commit()

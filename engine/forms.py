@@ -37,6 +37,11 @@ def components(form: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
             yield component
 
 
+def free_text_keys(form: Mapping[str, Any] | None) -> list[str]:
+    """Fields where staff type free text (it may repeat a customer's name: sealed in the history)."""
+    return [c["key"] for c in components(form or {}) if c["type"] in ("textfield", "textarea")]
+
+
 def check_form(form: Any) -> str | None:
     """Why a form JSON cannot be used, or None."""
     if not isinstance(form, dict) or not isinstance(form.get("components"), list):

@@ -1,17 +1,37 @@
-"""Case history: append-only events, each carrying the hash of the one before (a per-case chain)."""
+"""Case history: append-only events, each carrying the hash of the one before (a per-case chain).
+
+Free text typed by staff (answers, responses, notes) may repeat a customer's name, so it is
+*sealed*: the hashed canonical form holds sha256(salt + value) instead of the value, and the
+value and its salt sit beside it in the event. Erasure replaces the value with a tombstone and
+drops the salt; the chain still verifies, and the commitment alone reveals nothing.
+"""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine import model
+from engine import ids, model
+
+TOMBSTONE = "[erased]"
+ERASED = "personal_data_erased"
 
 
-def record(case: model.Case, type: str, actor: str, at: datetime, data: dict[str, Any]) -> model.Event:
-    """The next event of the case's chain; moves the chain head kept on the case row."""
+def record(
+    case: model.Case, type: str, actor: str, at: datetime, data: dict[str, Any], sealed: Sequence[str] = ()
+) -> model.Event:
+    """The next event of the case's chain; moves the chain head kept on the case row.
+
+    `sealed` names free-text fields of `data` (dotted paths, e.g. "data.customer_answer").
+    """
+    seals = {path: _seal(get(data, path)) for path in sealed if get(data, path) not in (None, "")}
+    if seals:
+        data = dict(data, sealed=seals)
     event = model.Event(case.id, case.event_seq + 1, type, actor, at, data, prev_hash=case.event_hash)
     event.hash = event_hash(event)
     case.event_seq, case.event_hash = event.seq, event.hash
@@ -19,10 +39,10 @@ def record(case: model.Case, type: str, actor: str, at: datetime, data: dict[str
 
 
 def canonical(event: model.Event) -> bytes:
-    """The bytes that are hashed: sorted-key JSON of every field but the hash itself."""
+    """The bytes that are hashed: sorted-key JSON of every field but the hash, sealed values as commitments."""
     body = {
         "case_id": event.case_id, "seq": event.seq, "type": event.type, "actor": event.actor,
-        "at": event.at.isoformat(), "data": event.data, "prev_hash": event.prev_hash,
+        "at": event.at.isoformat(), "data": _hashed_data(event.data), "prev_hash": event.prev_hash,
     }  # fmt: skip
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
@@ -31,11 +51,113 @@ def event_hash(event: model.Event) -> str:
     return hashlib.sha256(canonical(event)).hexdigest()
 
 
+def _hashed_data(data: dict[str, Any]) -> dict[str, Any]:
+    seals = data.get("sealed")
+    if not seals:
+        return data
+    hashed = copy.deepcopy(data)
+    for path, seal in seals.items():
+        put(hashed, path, {"sealed": seal["sha256"]})
+    hashed["sealed"] = {path: seal["sha256"] for path, seal in seals.items()}
+    return hashed
+
+
+def _seal(value: Any) -> dict[str, str]:
+    salt = ids.new_salt()
+    return {"salt": salt, "sha256": _commitment(salt, value)}
+
+
+def _commitment(salt: str, value: Any) -> str:
+    return hashlib.sha256(bytes.fromhex(salt) + json.dumps(value, ensure_ascii=False).encode()).hexdigest()
+
+
+def get(data: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path, or None."""
+    for key in path.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)  # type: ignore[assignment]
+    return data
+
+
+def put(data: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for key in parents:
+        data = data[key]
+    data[last] = value
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """Where a case's chain stops holding, and why."""
+
+    seq: int
+    reason: str
+
+
+def check_chain(events: list[model.Event], head_seq: int | None = None, head_hash: str = "") -> BrokenLink | None:
+    """The first event whose position, link, hash or sealed values do not hold, or None.
+
+    With the chain head kept on the case row, events cut off at the end are found too.
+    """
+    previous, redacted = "", _redacted(events)
+    for expected, event in enumerate(events, start=1):
+        if event.seq != expected:
+            reason = "is missing" if event.seq > expected else "is out of order (repeated)"
+            return BrokenLink(expected, f"event {expected} {reason}")
+        if event.prev_hash != previous:
+            return BrokenLink(
+                expected, f"event {expected} does not follow event {expected - 1} (reordered or replaced)"
+            )
+        if event.hash != event_hash(event):
+            return BrokenLink(expected, f"event {expected} was changed after it was recorded")
+        problem = _seal_problem(event, redacted)
+        if problem:
+            return BrokenLink(expected, problem)
+        previous = event.hash
+    if head_seq is not None and (len(events), previous) != (head_seq, head_hash):
+        if len(events) < head_seq:
+            return BrokenLink(len(events) + 1, f"events {len(events) + 1}-{head_seq} are missing")
+        return BrokenLink(head_seq + 1, "the chain does not end where the case row says it does")
+    return None
+
+
 def first_broken_link(events: list[model.Event]) -> int | None:
     """The seq of the first event whose hash or link does not hold, or None if the chain is whole."""
-    previous = ""
-    for expected_seq, event in enumerate(events, start=1):
-        if event.seq != expected_seq or event.prev_hash != previous or event.hash != event_hash(event):
-            return expected_seq
-        previous = event.hash
+    broken = check_chain(events)
+    return broken.seq if broken else None
+
+
+def _redacted(events: list[model.Event]) -> set[tuple[int, str]]:
+    return {(seq, path) for e in events if e.type == ERASED for seq, path in e.data.get("redacted", [])}
+
+
+def _seal_problem(event: model.Event, redacted: set[tuple[int, str]]) -> str | None:
+    for path, seal in event.data.get("sealed", {}).items():
+        value = get(event.data, path)
+        if "salt" in seal:
+            if _commitment(seal["salt"], value) != seal["sha256"]:
+                return f"event {event.seq}: '{path}' was changed after it was recorded"
+        elif value != TOMBSTONE or (event.seq, path) not in redacted:
+            return f"event {event.seq}: '{path}' was removed without a recorded erasure"
     return None
+
+
+def redact(event: model.Event) -> list[str]:
+    """Replace the sealed values of an event with the tombstone and drop their salts; the paths redacted."""
+    paths = [path for path, seal in event.data.get("sealed", {}).items() if "salt" in seal]
+    for path in paths:
+        put(event.data, path, TOMBSTONE)
+        del event.data["sealed"][path]["salt"]
+    return paths
+
+
+def sealed_values(events: list[model.Event]) -> dict[str, set[str]]:
+    """Field name -> the clear values sealed under it (what an erasure must scrub elsewhere)."""
+    values: dict[str, set[str]] = {}
+    for event in events:
+        for path, seal in event.data.get("sealed", {}).items():
+            value = get(event.data, path)
+            if "salt" in seal and isinstance(value, str):
+                values.setdefault(path.rsplit(".", 1)[-1], set()).add(value)
+    return values

@@ -90,11 +90,8 @@ def _migrate_one(
             reason = f"{', '.join(missing)} not in version {target.number}; map renamed elements (Old_Id=New_Id)."
             return CaseMigration(case.id, case.reference, False, reason)
         before = {t.id for t in spiff.ready_tasks(workflows.take(case, source, policy))}
-        workflow = spiff.restore(state, workflows.bundle(target), policy.script_engine)
-        with spiff.clock_in_use(clock):
-            spiff.repredict(workflow)
-            timers = spiff.recompute_changed_timers(workflow, workflows.bundle(source))
-            thrown = spiff.advance(workflow)
+        workflow, timers, thrown = move(case.state, workflows.bundle(source), workflows.bundle(target), mapping,
+                                        policy, now)  # fmt: skip
         changes = [f"{name}: {_day(old)} → {_day(new)}" for name, old, new in timers]
         if dry_run:
             return CaseMigration(case.id, case.reference, True, changes=changes or ["no change to deadlines"])
@@ -104,13 +101,27 @@ def _migrate_one(
         for item in projected.added:
             item.assignee = claimed.get(item.task_id)
         projected.removed = sorted(before)
-        moved = {"from": source.id, "to": target.id, "to_number": target.number, "mapping": mapping}
+        moved = {"from": source.id, "to": target.id, "to_number": target.number, "mapping": mapping,
+                 "after": projected.after}  # fmt: skip
         workflows.store(
             uow, case, [history.record(case, "version_migrated", actor.id, now, moved)], projected, new=False
         )
         uow.commit()
     workflows.keep(case, workflow, policy)
     return CaseMigration(case.id, case.reference, True, changes=changes)
+
+
+def move(
+    state: Mapping[str, Any], source: spiff.Bundle, target: spiff.Bundle, mapping: Mapping[str, str],
+    policy: Policy, now: Any,
+) -> tuple[Any, list[tuple[str, Any, Any]], list[spiff.Thrown]]:  # fmt: skip
+    """The case's workflow on the target bundle, as of `now` (also used by replay, so deterministic)."""
+    workflow = spiff.restore(_renamed(state, mapping), target, policy.script_engine)
+    with spiff.running(workflow, now):
+        spiff.repredict(workflow)
+        timers = spiff.recompute_changed_timers(workflow, source)
+        thrown = spiff.advance(workflow)
+    return workflow, timers, thrown
 
 
 def _refusal(case: model.Case, target: model.ProcessVersion) -> str:

@@ -108,6 +108,18 @@ class PersonalData:
         return gaps
 
 
+@dataclass(frozen=True)
+class PersonalDataView:
+    """Someone was shown a customer's personal data (the access log; holds no data itself)."""
+
+    id: str
+    case_id: str
+    personal_data_id: str
+    viewer: str
+    viewed_at: datetime
+    place: str  # case_page | task_page | cli
+
+
 @dataclass
 class WorkItem:
     """A ready user task, projected for fast task lists."""

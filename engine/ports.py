@@ -25,12 +25,21 @@ class CaseStore(Protocol):
     def claim_due(self, now: datetime, exclude: set[str]) -> model.Case | None: ...  # O(due); locks on PG
     def next_sequence(self, year: int) -> int: ...
     def open_on(self, version_id: str) -> list[str]: ...  # ids of the open cases of a version
+    def count(self) -> int: ...
+    def ids(self, after: str = "", limit: int = 1000) -> list[str]: ...  # in id order, after `after`
+    def many(self, case_ids: Sequence[str]) -> list[model.Case]: ...  # those that exist, in id order
+    def received_between(self, start: datetime, end: datetime) -> list[model.Case]: ...  # [start, end)
 
 
 class PersonalDataStore(Protocol):
     def add(self, personal: model.PersonalData) -> None: ...
     def for_case(self, case_id: str) -> model.PersonalData | None: ...
     def save(self, personal: model.PersonalData) -> None: ...
+
+
+class PersonalDataViews(Protocol):
+    def add(self, view: model.PersonalDataView) -> None: ...
+    def for_case(self, case_id: str) -> list[model.PersonalDataView]: ...  # oldest first
 
 
 class WorkItemStore(Protocol):
@@ -47,11 +56,14 @@ class WorkItemStore(Protocol):
 class EventLog(Protocol):
     def append(self, event: model.Event) -> None: ...
     def for_case(self, case_id: str) -> list[model.Event]: ...
+    def for_cases(self, case_ids: Sequence[str]) -> dict[str, list[model.Event]]: ...
+    def replace_data(self, event: model.Event) -> None: ...  # erasure only: hash and links stay
 
 
 class Outbox(Protocol):
     def add(self, message: model.OutboxMessage) -> None: ...
     def for_case(self, case_id: str) -> list[model.OutboxMessage]: ...
+    def replace_payload(self, message_id: str, payload: dict[str, Any]) -> None: ...  # erasure only
 
 
 class UserStore(Protocol):
@@ -75,6 +87,7 @@ class UnitOfWork(Protocol):
     versions: VersionStore
     cases: CaseStore
     personal_data: PersonalDataStore
+    personal_data_views: PersonalDataViews
     work_items: WorkItemStore
     events: EventLog
     outbox: Outbox

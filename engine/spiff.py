@@ -12,9 +12,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as _timer_module
+import SpiffWorkflow.task as _task_module
 from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -34,8 +35,8 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
-from engine import sandbox
-from engine.clock import Clock, SystemClock
+from engine import ids, sandbox
+from engine.clock import Clock, SettableClock, SystemClock
 from engine.errors import InvalidBpmn, ProcessError, TaskNotFound, TaskNotReady
 
 MAX_STEPS = 2_000  # engine steps per use case before a loop is called runaway
@@ -68,6 +69,54 @@ def clock_in_use(clock: Clock) -> Iterator[None]:
         _clock.reset(token)
 
 
+# --- deterministic task ids and timestamps (so that a case can be replayed) ----------------
+
+_TASK_ID_SPACE = UUID("6f1d2c4e-8a3b-5c7d-9e0f-a1b2c3d4e5f6")
+
+
+class TaskIds:
+    """Task ids of one case: uuid5(case namespace, n), n counted in the workflow's own state."""
+
+    def __init__(self, namespace: UUID, issued: int = 0):
+        self.namespace, self.issued = namespace, issued
+
+    def next(self) -> UUID:
+        self.issued += 1
+        return uuid5(self.namespace, str(self.issued))
+
+
+_task_ids: ContextVar[TaskIds | None] = ContextVar("task_ids", default=None)
+
+
+def _next_task_id() -> UUID:
+    source = _task_ids.get()
+    return source.next() if source is not None else UUID(ids.new_id())  # a workflow of no case
+
+
+class _ClockedTime:
+    """`time` as SpiffWorkflow's task module sees it: state changes are stamped by the engine clock."""
+
+    @staticmethod
+    def time() -> float:
+        return _clock.get().now().timestamp()
+
+
+_task_module.uuid4 = _next_task_id  # type: ignore[attr-defined]
+_task_module.time = _ClockedTime  # type: ignore[attr-defined, assignment]
+
+
+@contextmanager
+def running(workflow: BpmnWorkflow | None, now: datetime) -> Iterator[None]:
+    """Run steps of a case's workflow as of `now`: its clock stands still and its task ids are its own."""
+    source = getattr(workflow, "task_ids", None) if workflow is not None else None
+    clock_token, ids_token = _clock.set(SettableClock(now)), _task_ids.set(source)
+    try:
+        yield
+    finally:
+        _task_ids.reset(ids_token)
+        _clock.reset(clock_token)
+
+
 # --- serialization: the spec once per version, the instance without it ------------------
 
 
@@ -87,6 +136,9 @@ class _InstanceConverter(BpmnWorkflowConverter):
             for key, sub in workflow.subprocesses.items()
         }
         dct["bpmn_events"] = []
+        task_ids = getattr(workflow, "task_ids", None)
+        if task_ids is not None:
+            dct["task_ids"] = {"namespace": str(task_ids.namespace), "issued": task_ids.issued}
         return dct
 
     def from_dict(self, dct: dict[str, Any], bundle: Bundle | None = None) -> BpmnWorkflow:
@@ -97,6 +149,8 @@ class _InstanceConverter(BpmnWorkflowConverter):
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dict(dct["subprocesses"]), workflow)
         workflow.bpmn_events = []
+        if "task_ids" in dct:  # cases started before deterministic ids have none
+            workflow.task_ids = TaskIds(UUID(dct["task_ids"]["namespace"]), dct["task_ids"]["issued"])
         return workflow
 
 
@@ -279,9 +333,22 @@ class Thrown:
     data: dict[str, Any]
 
 
-def create(bundle: Bundle, engine: ScriptEngine, data: Mapping[str, Any]) -> BpmnWorkflow:
-    """A new instance with its start data, not yet run (call `advance`)."""
-    workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=engine.spiff)
+def create(
+    bundle: Bundle, engine: ScriptEngine, data: Mapping[str, Any], *, seed: str | None = None,
+    now: datetime | None = None,
+) -> BpmnWorkflow:  # fmt: skip
+    """A new instance with its start data, not yet run (call `advance` inside `running`).
+
+    With a `seed` (the case id) its task ids are derived from it, so a replay gets the same ones.
+    """
+    task_ids = TaskIds(uuid5(_TASK_ID_SPACE, seed)) if seed is not None else None
+    clock_token, ids_token = _clock.set(SettableClock(now) if now else _clock.get()), _task_ids.set(task_ids)
+    try:
+        workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=engine.spiff)
+    finally:
+        _task_ids.reset(ids_token)
+        _clock.reset(clock_token)
+    workflow.task_ids = task_ids
     first = workflow.get_next_task(state=TaskState.READY)
     first.data.update(data)
     return workflow
@@ -351,7 +418,7 @@ def complete(workflow: BpmnWorkflow, task_id: str, data: Mapping[str, Any]) -> l
     """Complete a ready user task with (already validated) data and run on."""
     task = find_task(workflow, task_id)
     if task.state != TaskState.READY or not task.task_spec.manual:
-        raise TaskNotReady(f"Task {task_id} is not waiting for a person (it is {task.state_name()}).")
+        raise TaskNotReady(f"Task {task_id} is not waiting for a person (it is {TaskState.get_name(task.state)}).")
     task.set_data(**data)
     with _run_errors():
         task.run()

@@ -47,7 +47,7 @@ def _fire_next(uow: ports.UnitOfWork, clock: Clock, policy: Policy, seen: set[st
         before = workflows.ready_ids(workflow)
         due = [d.bpmn_id for d in case.deadlines if d.due <= now]
         error = None
-        with spiff.clock_in_use(clock):
+        with spiff.running(workflow, now):
             try:
                 thrown = spiff.fire_timers(workflow)
             except ProcessError as failure:
@@ -55,7 +55,7 @@ def _fire_next(uow: ports.UnitOfWork, clock: Clock, policy: Policy, seen: set[st
         if error:
             case.status, case.error = "errored", error
         changes = workflows.project(case, version, workflow, thrown, now, before)
-        events = [history.record(case, "timer_fired", "timer", now, {"timers": due})]
+        events = [history.record(case, "timer_fired", "timer", now, {"timers": due, "after": changes.after})]
         if error:
             events.append(history.record(case, "process_failed", "timer", now, {"error": error}))
         workflows.store(uow, case, events, changes, new=False)

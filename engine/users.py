@@ -5,7 +5,7 @@ from __future__ import annotations
 from engine import model, ports
 from engine.errors import Forbidden, InvalidInput
 
-ROLES = ("intake", "officer", "quality", "supervisor", "process_owner", "auditor")
+ROLES = ("intake", "officer", "quality", "supervisor", "process_owner", "auditor", "dpo")
 
 
 def add_user(user: model.User, *, uow: ports.UnitOfWork) -> None:

@@ -53,6 +53,7 @@ class Changes:
     added: list[model.WorkItem] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     messages: list[model.OutboxMessage] = field(default_factory=list)
+    after: dict[str, Any] = field(default_factory=dict)  # what the step led to, kept in its event
 
 
 def project(
@@ -77,7 +78,17 @@ def project(
         added=[_work_item(case, version, t, now) for t in ready if t.id not in before],
         removed=sorted(before - {t.id for t in ready}),
         messages=[model.OutboxMessage(new_id(), case.id, m.message, _payload(case, m), now) for m in thrown],
+        after=outcome(ready, timers, case.status),
     )
+
+
+def outcome(ready: list[spiff.ReadyTask], timers: list[spiff.PendingTimer], status: str) -> dict[str, Any]:
+    """What a step led to, recorded in its event: a replay must reach the same (tasks, timers, status)."""
+    return {
+        "ready": sorted([t.bpmn_id, t.id] for t in ready),
+        "timers": sorted([t.bpmn_id, t.due.isoformat()] for t in timers),
+        "status": status,
+    }
 
 
 def store(uow: ports.UnitOfWork, case: model.Case, events: list[model.Event], changes: Changes, *, new: bool) -> None:

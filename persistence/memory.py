@@ -29,6 +29,7 @@ class Tables:
     sequences: dict[int, int] = field(default_factory=dict)
     users: dict[str, model.User] = field(default_factory=dict)
     drafts: dict[str, model.Draft] = field(default_factory=dict)
+    views: list[model.PersonalDataView] = field(default_factory=list)
 
 
 class MemoryDatabase:
@@ -52,6 +53,7 @@ class MemoryUnitOfWork:
         self.versions = _Versions(self)
         self.cases = _Cases(self)
         self.personal_data = _Personal(self)
+        self.personal_data_views = _Views(self)
         self.work_items = _WorkItems(self)
         self.events = _Events(self)
         self.outbox = _Outbox(self)
@@ -162,6 +164,19 @@ class _Cases(_Store):
         self.uow.write(bump)
         return number
 
+    def count(self) -> int:
+        return len(self.t.cases)
+
+    def ids(self, after: str = "", limit: int = 1000) -> list[str]:
+        return sorted(i for i in self.t.cases if i > after)[:limit]
+
+    def many(self, case_ids: Sequence[str]) -> list[model.Case]:
+        return [copy.deepcopy(self.t.cases[i]) for i in sorted(set(case_ids)) if i in self.t.cases]
+
+    def received_between(self, start: datetime, end: datetime) -> list[model.Case]:
+        found = [c for c in self.t.cases.values() if start <= c.received_at < end]
+        return [copy.deepcopy(c) for c in sorted(found, key=lambda c: (c.received_at, c.id))]
+
 
 class _Personal(_Store):
     def add(self, personal: model.PersonalData) -> None:
@@ -171,6 +186,14 @@ class _Personal(_Store):
 
     def for_case(self, case_id: str) -> model.PersonalData | None:
         return copy.deepcopy(self.t.personal.get(case_id))
+
+
+class _Views(_Store):
+    def add(self, view: model.PersonalDataView) -> None:
+        self.uow.write(lambda t: t.views.append(view))
+
+    def for_case(self, case_id: str) -> list[model.PersonalDataView]:
+        return [v for v in self.t.views if v.case_id == case_id]
 
 
 class _WorkItems(_Store):
@@ -246,6 +269,17 @@ class _Events(_Store):
     def for_case(self, case_id: str) -> list[model.Event]:
         return copy.deepcopy(self.t.events.get(case_id, []))
 
+    def for_cases(self, case_ids: Sequence[str]) -> dict[str, list[model.Event]]:
+        return {i: self.for_case(i) for i in case_ids}
+
+    def replace_data(self, event: model.Event) -> None:
+        data = copy.deepcopy(event.data)
+
+        def op(t: Tables) -> None:
+            t.events[event.case_id][event.seq - 1].data = copy.deepcopy(data)
+
+        self.uow.write(op)
+
 
 class _Outbox(_Store):
     def add(self, message: model.OutboxMessage) -> None:
@@ -253,6 +287,14 @@ class _Outbox(_Store):
 
     def for_case(self, case_id: str) -> list[model.OutboxMessage]:
         return [copy.deepcopy(m) for m in self.t.outbox.values() if m.case_id == case_id]
+
+    def replace_payload(self, message_id: str, payload: dict[str, Any]) -> None:
+        frozen = copy.deepcopy(payload)
+
+        def op(t: Tables) -> None:
+            t.outbox[message_id].payload = copy.deepcopy(frozen)
+
+        self.uow.write(op)
 
 
 class _Users(_Store):

@@ -57,7 +57,10 @@ class LazyState(Mapping[str, Any]):
 
 
 # Hot statements are built once: constructing them per call costs more than running them.
-_INSERT = {table: table.insert() for table in (t.cases, t.events, t.work_items, t.outbox, t.personal_data)}
+_INSERT = {
+    table: table.insert()
+    for table in (t.cases, t.events, t.work_items, t.outbox, t.personal_data, t.personal_data_views)
+}
 _SELECT_CASE = select(t.cases).where(t.cases.c.id == bindparam("b_id"))
 _SAVE_CASE = update(t.cases).where(t.cases.c.id == bindparam("b_id"), t.cases.c.revision == bindparam("b_revision"))
 _CASE_ITEMS = select(t.work_items).where(t.work_items.c.case_id == bindparam("b_case"))
@@ -80,6 +83,7 @@ class SqlUnitOfWork:
         self.versions = SqlVersions(self.connection, self.versions_cache)
         self.cases = SqlCases(self.connection)
         self.personal_data = SqlPersonalData(self.connection)
+        self.personal_data_views = SqlPersonalDataViews(self.connection)
         self.work_items = SqlWorkItems(self.connection)
         self.events = SqlEvents(self.connection)
         self.outbox = SqlOutbox(self.connection)
@@ -249,6 +253,19 @@ class SqlCases(_Table):
     def count(self) -> int:
         return int(self.c.execute(select(func.count()).select_from(t.cases)).scalar_one())
 
+    def ids(self, after: str = "", limit: int = 1000) -> list[str]:
+        query = select(t.cases.c.id).where(t.cases.c.id > after).order_by(t.cases.c.id).limit(limit)
+        return list(self.c.execute(query).scalars())
+
+    def many(self, case_ids: Sequence[str]) -> list[model.Case]:
+        rows = self.c.execute(select(t.cases).where(t.cases.c.id.in_(list(case_ids))).order_by(t.cases.c.id))
+        return [_case(row) for row in rows]
+
+    def received_between(self, start: datetime, end: datetime) -> list[model.Case]:
+        c = t.cases.c
+        query = select(t.cases).where(c.received_at >= start, c.received_at < end).order_by(c.received_at, c.id)
+        return [_case(row) for row in self.c.execute(query)]
+
 
 class SqlPersonalData(_Table):
     def add(self, personal: model.PersonalData) -> None:
@@ -261,6 +278,16 @@ class SqlPersonalData(_Table):
     def save(self, personal: model.PersonalData) -> None:
         values = {k: v for k, v in vars(personal).items() if k not in ("id", "case_id")}
         self._run(update(t.personal_data).where(t.personal_data.c.id == personal.id).values(**values))
+
+
+class SqlPersonalDataViews(_Table):
+    def add(self, view: model.PersonalDataView) -> None:
+        self._run(_INSERT[t.personal_data_views], vars(view))
+
+    def for_case(self, case_id: str) -> list[model.PersonalDataView]:
+        v = t.personal_data_views.c
+        rows = self.c.execute(select(t.personal_data_views).where(v.case_id == case_id).order_by(v.viewed_at, v.id))
+        return [model.PersonalDataView(**row._mapping) for row in rows]
 
 
 class SqlWorkItems(_Table):
@@ -360,6 +387,18 @@ class SqlEvents(_Table):
         rows = self.c.execute(query.where(e.case_id == case_id).order_by(e.seq))
         return [model.Event(**row._mapping) for row in rows]
 
+    def for_cases(self, case_ids: Sequence[str]) -> dict[str, list[model.Event]]:
+        e = t.events.c
+        query = select(e.case_id, e.seq, e.type, e.actor, e.at, e.data, e.prev_hash, e.hash)
+        found: dict[str, list[model.Event]] = {i: [] for i in case_ids}
+        for row in self.c.execute(query.where(e.case_id.in_(list(case_ids))).order_by(e.case_id, e.seq)):
+            found[row.case_id].append(model.Event(**row._mapping))
+        return found
+
+    def replace_data(self, event: model.Event) -> None:
+        e = t.events.c
+        self._run(update(t.events).where(e.case_id == event.case_id, e.seq == event.seq).values(data=event.data))
+
 
 class SqlOutbox(_Table):
     def add(self, message: model.OutboxMessage) -> None:
@@ -368,6 +407,9 @@ class SqlOutbox(_Table):
     def for_case(self, case_id: str) -> list[model.OutboxMessage]:
         rows = self.c.execute(select(t.outbox).where(t.outbox.c.case_id == case_id).order_by(t.outbox.c.created_at))
         return [model.OutboxMessage(**row._mapping) for row in rows]
+
+    def replace_payload(self, message_id: str, payload: dict[str, Any]) -> None:
+        self._run(update(t.outbox).where(t.outbox.c.id == message_id).values(payload=payload))
 
 
 class SqlUsers(_Table):

@@ -80,6 +80,7 @@ cases = Table(
     Column("event_seq", Integer, nullable=False),  # head of the history chain
     Column("event_hash", String(64), nullable=False),
     Index("ix_cases_next_timer_at", "next_timer_at"),
+    Index("ix_cases_received_at", "received_at"),
 )  # fmt: skip
 
 personal_data = Table(
@@ -94,6 +95,17 @@ personal_data = Table(
     Column("employee", String(200), nullable=False),
     Column("description", Text, nullable=False),
     Column("erased_at", UtcDateTime, nullable=True),
+)  # fmt: skip
+
+personal_data_views = Table(
+    "personal_data_views", metadata,  # who saw whose personal data, when, where (no data itself)
+    Column("id", String(32), primary_key=True),
+    Column("case_id", String(32), ForeignKey("cases.id"), nullable=False),
+    Column("personal_data_id", String(32), nullable=False),
+    Column("viewer", String(100), nullable=False),
+    Column("viewed_at", UtcDateTime, nullable=False),
+    Column("place", String(40), nullable=False),
+    Index("ix_personal_data_views_case", "case_id", "viewed_at"),
 )  # fmt: skip
 
 work_items = Table(

@@ -18,7 +18,7 @@ from web.config import Config
 PASSWORD = "correct horse battery staple"
 USERS = {
     "intake": {"intake"}, "officer": {"officer"}, "officer2": {"officer"}, "quality": {"quality"},
-    "supervisor": {"supervisor"}, "owner": {"process_owner"}, "auditor": {"auditor"},
+    "supervisor": {"supervisor"}, "owner": {"process_owner"}, "auditor": {"auditor"}, "dpo": {"dpo"},
 }  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import CSRFProtect, FlaskForm
@@ -113,14 +113,16 @@ def language():  # type: ignore[no-untyped-def]
 
 
 def home_for(user: StaffUser) -> str:
-    """Where a user starts: the task list for staff, the process pages for process owners."""
+    """Where a user starts: staff at the task list, process owners at the processes, auditors at
+    the audit pages, data-protection officers at theirs."""
     if user.roles & set(STAFF):
         return url_for("tasks.index")
     if "process_owner" in user.roles:
         return url_for("processes.index")
-    for endpoint in ("audit.index",):  # pages of other roles, when the app has them
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint)
+    if "auditor" in user.roles:
+        return url_for("audit.index")
+    if "dpo" in user.roles:
+        return url_for("audit.privacy")
     return url_for("tasks.index")
 
 

@@ -68,6 +68,8 @@ def case(reference: str):  # type: ignore[no-untyped-def]
     view = engine.show_case(reference, uow=services().uow)
     if not current_user.sees_personal_data():
         view.personal = None
+    elif view.personal and not view.personal.erased_at:
+        engine.log_personal_data_view(view.case.id, "case_page", actor=current_user.actor, **_log_deps())
     version = next((v for v in engine.list_versions(uow=services().uow) if v.id == view.case.version_id), None)
     names = {k: v["name"] for k, v in (version.user_tasks if version else {}).items()}
     answer = engine.status_answer(view.case, view.events)
@@ -77,6 +79,10 @@ def case(reference: str):  # type: ignore[no-untyped-def]
         my_lanes=services().policy.lanes_for_roles(current_user.roles),
         can_record_status=bool(current_user.roles & set(STATUS_ROLES)),
     )  # fmt: skip
+
+
+def _log_deps() -> dict:
+    return {"uow": services().uow, "clock": services().clock}
 
 
 @bp.get("/cases/<reference>/diagram.bpmn")

@@ -43,6 +43,10 @@ def make_cli(create_app: Callable[[], Flask]) -> click.Group:
 
 
 def init_app(app: Flask) -> None:
+    from web import audit_cli  # its commands use the helpers below
+
+    for command in audit_cli.COMMANDS:
+        app.cli.add_command(command)
     for command in (
         init_db,
         deploy,
@@ -281,12 +285,16 @@ def fire_timers(limit: int) -> None:
 
 @click.command()
 @click.argument("case")
-@click.option("--personal", is_flag=True, help="Also show the customer's personal data.")
+@click.option("--personal", is_flag=True, help="Also show the customer's personal data (the view is logged).")
+@click.option("--as", "username", envvar="COMPLAINTS_USER", help="Who looks (logged with --personal).")
 @click.option("--json", "as_json", is_flag=True)
 @domain_errors
-def show(case: str, personal: bool, as_json: bool) -> None:
+def show(case: str, personal: bool, as_json: bool, username: str | None = None) -> None:
     """Show a case: stage, deadlines, work items, messages and history."""
     view = engine.show_case(case, uow=services().uow)
+    if personal and view.personal:
+        who = actor(username) if username else model.Actor.system("cli")
+        engine.log_personal_data_view(view.case.id, "cli", actor=who, uow=services().uow, clock=clock())
     if as_json:
         click.echo(json.dumps(_view_json(view, personal), indent=2, ensure_ascii=False, default=str))
         return

@@ -25,6 +25,7 @@ DEMO_USERS = {
     "supervisor": ("Supervisor", {"supervisor"}),
     "owner": ("Process owner", {"process_owner"}),
     "auditor": ("Auditor", {"auditor"}),
+    "dpo": ("Data-protection officer", {"dpo"}),
 }
 BATCH = 100
 

@@ -84,6 +84,10 @@ def task(case_id: str, task_id: str):  # type: ignore[no-untyped-def]
     except TaskNotReady as error:
         return _done_already(error, case_id)
     if request.method == "GET":
+        if page.personal and not page.personal.erased_at and (page.values or current_user.sees_personal_data()):
+            engine.log_personal_data_view(
+                case_id, "task_page", actor=current_user.actor, uow=services().uow, clock=services().clock
+            )
         return render_template("task.html", page=page, values=page.values, errors={})
     values = {k: v for k, v in request.form.items(multi=False) if k not in ("csrf_token", "revision")}
     values.update({k: request.form.getlist(k) for k in request.form if len(request.form.getlist(k)) > 1})

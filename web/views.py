@@ -72,6 +72,7 @@ def init_app(app: Flask) -> None:
             "current_locale": locale,
             "clock_now": now,
             "has_role": has_role,
+            "STAFF_ROLES": {"intake", "officer", "quality", "supervisor"},
         }
 
 

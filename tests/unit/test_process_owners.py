@@ -196,3 +196,14 @@ def test_an_element_no_path_reaches_is_named(scenario):
     with pytest.raises(InvalidBpmn) as refused:
         engine.check_upload(orphan.encode(), bundled_forms(), scenario.policy)
     assert any("Task_Orphan" in p and "never reached" in p for p in refused.value.problems)
+
+
+def test_a_migrated_case_still_replays_identically(scenario):
+    case = scenario.start()
+    scenario.review(case.case_id)
+    deploy(scenario, with_second_opinion())
+    engine.migrate_cases(scenario.policy.process_key, 2, from_number=1, dry_run=False, actor=OWNER, **scenario.deps)
+    scenario.analyse(case.case_id)
+    scenario.complete(case.case_id, "Task_Check", {"action_taken": "Agreed"})
+    check = engine.verify_case(case.reference, uow=scenario.uow, policy=scenario.policy)
+    assert check.ok, (check.broken, check.divergence)

@@ -1,0 +1,55 @@
+"""The auditors' commands: verify with a progress summary, history export, SLA report, draft replay, erase."""
+
+import json
+
+from tests.conftest import BPMN_FILE
+from tests.e2e.test_cli import cli  # noqa: F401 - the fixture
+
+DAY1, DAY2, LATE = (
+    ("--now", "2026-03-02T10:00+04:00"),
+    ("--now", "2026-03-03T10:00+04:00"),
+    ("--now", "2026-03-20T10:00+04:00"),
+)
+
+
+def answered_case(cli):  # noqa: F811
+    cli(*DAY1, "start", "--as", "intake", "--channel", "social", "--surname", "Nəsirov", "--given-name", "Kamran",
+        "--email", "k@example.az", "--description", "Late delivery")  # fmt: skip
+    cli(*DAY2, "complete", "MG-2026-000001", "Task_Review", "--as", "officer", "-f", "review_notes=Nəsirov called")
+    cli(*DAY2, "complete", "MG-2026-000001", "Task_Analyse", "--as", "officer",
+        "--data", json.dumps({"findings": "late", "decision": "upheld", "measures": "refund"}))  # fmt: skip
+    cli(*DAY2, "complete", "MG-2026-000001", "Task_Respond", "--as", "officer",
+        "-f", "response_mode=written", "-f", "response_text=Dear Nəsirov, refunded")  # fmt: skip
+
+
+def test_verify_reports_every_case_identical_with_a_rate(cli):  # noqa: F811
+    answered_case(cli)
+    cli(*DAY1, "start", "--as", "intake", "--channel", "email", "--description", "x")
+    out = cli("verify")
+    assert "2 case(s) verified" in out and "2 identical, 0 with a problem" in out and "cases/s" in out
+    assert "chain whole, replay identical" in cli("verify", "MG-2026-000001")
+    assert "No case" in cli("verify", "MG-2099-000001", ok=False)
+
+
+def test_history_sla_report_draft_and_erasure_from_the_command_line(cli, tmp_path):  # noqa: F811
+    answered_case(cli)
+    exported = json.loads(cli("history", "MG-2026-000001"))
+    assert exported["replay"]["identical"] and [p["state"] for p in exported["sla"]] == ["met"] * 3
+    assert cli("history", "MG-2026-000001", "--format", "csv").splitlines()[0].startswith("reference,seq,at,type")
+    report = cli(*LATE, "sla-report", "--from", "2026-03-01", "--to", "2026-03-31")
+    assert "1 case(s) received" in report and "resolution    all          met    1" in report
+    assert "stage,channel,met" in cli(*LATE, "sla-report", "--from", "2026-03-01", "--to", "2026-03-31", "--csv")
+
+    draft = tmp_path / "draft.bpmn"
+    draft.write_bytes(BPMN_FILE.read_bytes().replace(b"deadline(received_at, 10)", b"deadline(received_at, 7)"))
+    out = cli("replay-draft", draft, "--forms", BPMN_FILE.parent / "forms")
+    assert "deadline     Resolution deadline (Start_Overdue): 2026-03-17 23:59 -> 2026-03-12 23:59" in out
+    assert "1 case(s) replayed on the uploaded draft: 1 diverge." in out
+    assert "0 diverge" in cli("replay-draft", "--version", "1")
+
+    assert "Only data-protection officers" in cli(
+        "erase", "MG-2026-000001", "--reason", "asked", "--as", "auditor", ok=False
+    )
+    assert "erased" in cli("erase", "MG-2026-000001", "--reason", "Customer request", "--as", "dpo")
+    assert "Nəsirov" not in cli("history", "MG-2026-000001")
+    assert "chain whole, replay identical" in cli("verify", "MG-2026-000001")

@@ -1,0 +1,95 @@
+"""Audit pages: only auditors; exports; the SLA report; erasure by a data-protection officer; the access log."""
+
+import csv
+import io
+
+import pytest
+
+import engine
+from engine import model
+
+EVERYONE = ["intake", "officer", "quality", "supervisor", "owner", "auditor", "dpo"]
+NAME = "Rzayev"
+
+
+def closed(services, case):
+    """Drive the fixture's case to a written answer that names the customer."""
+    officer = model.Actor("officer", frozenset({"officer"}))
+    for data in ({"review_notes": f"{NAME} called"}, {"findings": "ok", "decision": "upheld", "measures": "New mic"},
+                 {"response_mode": "written", "response_text": f"Dear {NAME}, a new microphone"}):  # fmt: skip
+        item = engine.show_case(case.case.id, uow=services.uow).work_items[0]
+        engine.complete_task(case.case.id, item.task_id, data, actor=officer, **services.deps())
+    return case.case.reference
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/audit", ["auditor"]),
+        ("/audit/cases/{ref}", ["auditor"]),
+        ("/audit/cases/{ref}/diagram.bpmn", ["auditor"]),
+        ("/audit/cases/{ref}/history.json", ["auditor"]),
+        ("/audit/cases/{ref}/history.csv", ["auditor"]),
+        ("/audit/sla?from=2026-03-01&to=2026-03-31", ["auditor"]),
+        ("/audit/sla.csv?from=2026-03-01&to=2026-03-31", ["auditor"]),
+        ("/privacy", ["dpo"]),
+        ("/privacy/cases/{ref}/erase", ["dpo"]),
+    ],
+)
+def test_only_auditors_see_audit_pages(as_user, case, path, allowed):
+    url = path.format(ref=case.case.reference)
+    for username in EVERYONE:
+        status = as_user(username).client.get(url).status_code
+        assert status == (200 if username in allowed else 403), (username, url, status)
+
+
+def test_the_case_history_shows_checks_checkpoints_and_exports(as_user, services, case):
+    reference = closed(services, case)
+    auditor = as_user("auditor")
+    page = auditor.client.get(f"/audit/cases/{reference}").text
+    assert "Hash chain whole: 4 events" in page and "reaches the stored state exactly" in page
+    assert page.count('class="sla-met"') == 3
+    exported = auditor.client.get(f"/audit/cases/{reference}/history.json").get_json()
+    assert [e["type"] for e in exported["events"]] == ["case_started"] + ["task_completed"] * 3
+    assert exported["chain"]["whole"] and exported["replay"]["identical"]
+    rows = list(csv.DictReader(io.StringIO(auditor.client.get(f"/audit/cases/{reference}/history.csv").text)))
+    assert [r["element"] for r in rows] == ["", "Task_Review", "Task_Analyse", "Task_Respond"]
+
+
+def test_the_sla_report_counts_per_stage_and_channel(as_user, services, case):
+    closed(services, case)
+    auditor = as_user("auditor")
+    page = auditor.client.get("/audit/sla?from=2026-03-01&to=2026-03-31").text
+    assert "1 case(s) received" in page and "sla-chart" in page
+    rows = list(csv.DictReader(io.StringIO(auditor.client.get("/audit/sla.csv?from=2026-03-01&to=2026-03-31").text)))
+    call_centre = {r["stage"]: r for r in rows if r["channel"] == "call_centre"}
+    assert {s: (r["met"], r["share_met"]) for s, r in call_centre.items()} == {
+        "registration": ("1", "1.0"), "review": ("1", "1.0"), "resolution": ("1", "1.0"),
+    }  # fmt: skip
+    assert auditor.client.get("/audit/sla?from=2026-04-01&to=2026-03-01").status_code == 400
+    assert auditor.client.get("/audit/sla?from=yesterday").status_code == 400
+
+
+def test_viewing_personal_data_is_logged_and_shown_to_auditors(as_user, case):
+    as_user("officer").client.get(f"/cases/{case.case.reference}")
+    as_user("quality").client.get(f"/cases/{case.case.reference}")  # sees no personal data: not logged
+    page = as_user("auditor").client.get(f"/audit/cases/{case.case.reference}").text
+    table = page.split('class="views"')[1].split("</table>")[0]
+    assert "officer" in table and "quality" not in table
+
+
+def test_erasure_needs_csrf_a_reason_and_leaves_the_name_on_no_page(as_user, services, case):
+    reference = closed(services, case)
+    dpo = as_user("dpo")
+    url = f"/privacy/cases/{reference}/erase"
+    assert dpo.client.post(url, data={"reason": "asked"}).status_code == 400  # no CSRF token
+    assert dpo.post(url, {"reason": " "}, token_from=url).status_code == 400
+    assert dpo.post(url, {"reason": "The customer asked on 2026-04-01"}, token_from=url).status_code == 303
+    assert "has been erased" in dpo.client.get(url).text
+    pages = [as_user("officer").client.get(f"/cases/{reference}").text]
+    auditor = as_user("auditor")
+    pages += [
+        auditor.client.get(f"/audit/cases/{reference}{suffix}").text for suffix in ("", "/history.json", "/history.csv")
+    ]
+    assert all(NAME not in page and "Elvin" not in page for page in pages)
+    assert "reaches the stored state exactly" in pages[1] and "Hash chain whole" in pages[1]

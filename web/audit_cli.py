@@ -1,0 +1,180 @@
+"""Auditors' and data-protection commands: verify, replay-draft, history, sla-report, erase."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+import engine
+from web.cli import actor, deps, domain_errors, services
+
+
+@click.command()
+@click.argument("case", required=False)
+@click.option("--batch", default=200, show_default=True, help="Cases read per transaction.")
+@domain_errors
+def verify(case: str | None, batch: int) -> None:
+    """Check the hash chain and replay CASE (or every case); report the first broken link or divergence."""
+    policy, uow = services().policy, services().uow
+    if case:
+        check = engine.verify_case(case, uow=uow, policy=policy)
+        _print_check(check, verbose=True)
+        raise SystemExit(0 if check.ok else 1)
+    total, bad, started = engine.count_cases(uow=uow), [], time.perf_counter()
+    with click.progressbar(length=total, label="Verifying cases", file=sys.stderr) as bar:
+        for check in engine.verify_cases(uow=uow, policy=policy, batch=batch):
+            bar.update(1)
+            if not check.ok:
+                bad.append(check)
+    seconds = time.perf_counter() - started
+    for check in bad:
+        _print_check(check)
+    rate = total / seconds if seconds else 0.0
+    click.echo(f"{total} case(s) verified in {seconds:.1f} s ({rate:.0f} cases/s): "
+               f"{total - len(bad)} identical, {len(bad)} with a problem.")  # fmt: skip
+    raise SystemExit(1 if bad else 0)
+
+
+def _print_check(check: Any, verbose: bool = False) -> None:
+    if check.ok:
+        if verbose:
+            click.echo(f"{check.reference}: {check.events} events, chain whole, replay identical.")
+        return
+    if check.broken:
+        click.secho(f"{check.reference}: chain broken at event {check.broken.seq}: {check.broken.reason}", fg="red")
+    if check.divergence:
+        where = f"event {check.divergence.seq}" if check.divergence.seq else "the end"
+        click.secho(f"{check.reference}: replay diverges at {where}: {check.divergence.what}", fg="red")
+
+
+@click.command("replay-draft")
+@click.argument("bpmn_file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--version", "version", help="A deployed version (number or id) instead of a file.")
+@click.option("--forms", "forms_dir", type=click.Path(file_okay=False, path_type=Path), help="Default: forms/ beside.")
+@click.option("--case", "cases", multiple=True, help="Only this case (repeatable).")
+@click.option("--sample", type=int, help="Only this many cases, spread evenly.")
+@domain_errors
+def replay_draft(bpmn_file: Path | None, version: str | None, forms_dir: Path | None, cases: tuple[str, ...],
+                 sample: int | None) -> None:  # fmt: skip
+    """Replay recorded cases against a draft BPMN file (or another version); report where each diverges."""
+    if bool(bpmn_file) == bool(version):
+        raise click.UsageError("give a BPMN file or --version")
+    draft: str | bytes
+    forms: dict[str, bytes] = {}
+    if bpmn_file:
+        folder = forms_dir or bpmn_file.parent / "forms"
+        forms = {f"forms/{p.name}": p.read_bytes() for p in sorted(folder.glob("*.form"))} if folder.is_dir() else {}
+        draft = bpmn_file.read_bytes()
+    else:
+        draft = _version_id(str(version))
+    run = engine.replay_against_draft(draft, forms, cases=list(cases) or None, sample=sample, **deps())
+    for report in run.reports:
+        if report.same:
+            continue
+        click.echo(f"{report.reference}:")
+        for d in report.differences:
+            click.echo(f"  event {d.seq:>3}  {d.kind:<12} {d.what}")
+    click.echo(f"{len(run.reports)} case(s) replayed on the {run.draft}: {len(run.diverging)} diverge.")
+
+
+def _version_id(text: str) -> str:
+    for v in engine.list_versions(uow=services().uow):
+        if text in (v.id, str(v.number), f"v{v.number}") or (len(text) >= 8 and v.id.startswith(text)):
+            return v.id
+    raise click.BadParameter(f"no deployed version {text!r}", param_hint="--version")
+
+
+@click.command()
+@click.argument("case")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@domain_errors
+def history(case: str, fmt: str) -> None:
+    """Export a case's history (events, SLA checkpoints, chain and replay check) as JSON or CSV."""
+    record = engine.case_history(case, **deps())
+    click.echo(history_csv(record) if fmt == "csv" else json.dumps(history_json(record), indent=2, ensure_ascii=False))
+
+
+def history_json(record: Any) -> dict[str, Any]:
+    """The JSON export of a case history (also served by the audit pages)."""
+    c, check = record.case, record.check
+    return {
+        "reference": c.reference, "case_id": c.id, "process_version": record.version.number,
+        "version_id": c.version_id, "channel": c.channel, "received_at": c.received_at.isoformat(),
+        "status": c.status, "personal_data_erased": record.erased,
+        "chain": {"whole": check.broken is None, "broken_at": check.broken.seq if check.broken else None,
+                  "reason": check.broken.reason if check.broken else None},
+        "replay": {"identical": check.divergence is None,
+                   "diverges_at": check.divergence.seq if check.divergence else None,
+                   "what": check.divergence.what if check.divergence else None},
+        "sla": [{"stage": p.stage, "working_days": p.working_days, "due": p.due.isoformat(), "state": p.state,
+                 "done_at": p.done_at.isoformat() if p.done_at else None, "late_working_days": p.late_days}
+                for p in record.checkpoints],
+        "events": [{"seq": e.seq, "type": e.type, "actor": e.actor, "at": e.at.isoformat(), "data": e.data,
+                    "prev_hash": e.prev_hash, "hash": e.hash} for e in record.events],
+        "personal_data_views": [{"viewer": v.viewer, "at": v.viewed_at.isoformat(), "place": v.place}
+                                for v in record.views],
+    }  # fmt: skip
+
+
+def history_csv(record: Any) -> str:
+    """The CSV export: one row per event."""
+    rows = engine.history_rows(record)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["reference"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+@click.command("sla-report")
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day of receipt.")
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day of receipt.")
+@click.option("--csv", "as_csv", is_flag=True, help="Rows per stage and channel as CSV.")
+@domain_errors
+def sla_report(start: Any, end: Any, as_csv: bool) -> None:
+    """The share of cases registered/reviewed within 3 and resolved within 10 working days, per channel."""
+    report = engine.sla_report(start.date(), end.date(), **deps())
+    if as_csv:
+        click.echo(report_csv(report), nl=False)
+        return
+    click.echo(f"{report.cases} case(s) received {report.start} - {report.end} (Asia/Baku)")
+    for row in report.totals + [r for r in report.rows if r.met + r.missed + r.pending]:
+        share = "-" if row.share is None else f"{row.share:.0%}"
+        click.echo(f"  {row.stage:<13} {row.channel:<12} met {row.met:>4}  missed {row.missed:>4}  "
+                   f"pending {row.pending:>4}  within SLA {share:>5}")  # fmt: skip
+    for reason, count in report.reasons():
+        click.echo(f"  delay reason ({count}x): {reason}")
+
+
+def report_csv(report: Any) -> str:
+    """Rows per stage and channel, then the totals per stage, as CSV."""
+    rows = [r.as_dict() for r in report.rows + report.totals]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+@click.command()
+@click.argument("case")
+@click.option("--reason", required=True, help="Why (e.g. the customer's request of 2026-05-01).")
+@click.option("--as", "username", required=True, envvar="COMPLAINTS_USER", help="A data-protection officer.")
+@domain_errors
+def erase(case: str, reason: str, username: str) -> None:
+    """Erase a closed case's personal data: a tombstone, free text redacted, the chain kept whole."""
+    erasure = engine.erase_personal_data(case, reason, actor=actor(username), **deps())
+    click.echo(
+        f"Personal data of {erasure.reference} erased: {erasure.fields} free-text value(s) redacted in the "
+        f"history, {erasure.messages} message(s) cleaned. The erasure is recorded in the case history."
+    )
+
+
+COMMANDS = (verify, replay_draft, history, sla_report, erase)
