@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from engine import model
 from engine.errors import CaseNotFound, Conflict, StaleCase, VersionNotFound
 from persistence import tables as t
+from persistence.inbound import SqlAttachments, SqlInbound
 
 
 def encode_state(state: Mapping[str, Any]) -> bytes:
@@ -84,6 +85,8 @@ class SqlUnitOfWork:
         self.events = SqlEvents(self.connection)
         self.outbox = SqlOutbox(self.connection)
         self.users = SqlUsers(self.connection)
+        self.inbound = SqlInbound(self.connection)
+        self.attachments = SqlAttachments(self.connection)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -368,3 +371,4 @@ class SqlUsers(_Table):
 def _user(row: Any) -> model.User:
     values = dict(row._mapping)
     return model.User(**dict(values, roles=frozenset(values["roles"].split())))
+
