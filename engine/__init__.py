@@ -13,12 +13,26 @@ from engine.cases import (
     start_case,
     status_answer,
 )
+from engine.inbound import (
+    attachment,
+    inbound_message,
+    list_quarantine,
+    receive_email,
+    receive_intake_message,
+)
+from engine.status import check_status
 from engine.timers import fire_due_timers
 from engine.users import add_user, get_user, list_users, set_password
 from engine.versions import check_upload, deploy_process_version, list_versions
 from engine.worklist import Filters, claim_task, sla_state, task_list
 
 __all__ = [
+    "attachment",
+    "check_status",
+    "inbound_message",
+    "list_quarantine",
+    "receive_email",
+    "receive_intake_message",
     "Filters",
     "claim_task",
     "sla_state",

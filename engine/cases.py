@@ -247,6 +247,8 @@ def show_case(reference_or_id: str, *, uow: ports.UnitOfWork) -> model.CaseView:
             uow.work_items.for_case(case.id),
             uow.events.for_case(case.id),
             uow.outbox.for_case(case.id),
+            uow.inbound.for_case(case.id),
+            uow.attachments.for_case(case.id),
         )
 
 

@@ -176,6 +176,8 @@ class CaseView:
     work_items: list[WorkItem]
     events: list[Event]
     outbox: list[OutboxMessage] = field(default_factory=list)
+    inbound: list[InboundMessage] = field(default_factory=list)  # mail and integration messages
+    attachments: list[Attachment] = field(default_factory=list)  # listed without their content
 
 
 @dataclass
@@ -233,3 +235,5 @@ class InboundResult:
     reference: str | None = None
     reason: str = ""
     replayed: bool = False  # the same message was received before; nothing new was stored
+    stage: str = ""
+    status: str = ""

@@ -371,4 +371,3 @@ class SqlUsers(_Table):
 def _user(row: Any) -> model.User:
     values = dict(row._mapping)
     return model.User(**dict(values, roles=frozenset(values["roles"].split())))
-
