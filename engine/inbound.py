@@ -52,7 +52,7 @@ def receive_email(
             sender=parsed.sender, subject=parsed.subject[:1000], body=parsed.body,
             attachments=[f.filename for f in parsed.files],
         )  # fmt: skip
-        _file_mail(uow, record, parsed, raw, kept, clock=clock, policy=policy)
+        _file_mail(uow, record, parsed, raw, kept, clock=clock, policy=policy, limits=limits)
         result = _result(uow, record)
         uow.commit()
     for case, workflow in kept:
@@ -69,11 +69,12 @@ def _file_mail(
     *,
     clock: Clock,
     policy: Policy,
+    limits: mail.Limits,
 ) -> None:
     """Decide where the message goes and write it there (inside the caller's transaction)."""
     case = None if parsed.problems else _quoted_case(uow, parsed, policy)
     if parsed.problems:
-        _quarantine(record, raw, " ".join(parsed.problems))
+        _quarantine(record, raw[: limits.message_bytes], " ".join(parsed.problems))
     elif case is not None:
         _attach_reply(uow, case, record, clock.now())
     else:

@@ -43,6 +43,8 @@ def make_cli(create_app: Callable[[], Flask]) -> click.Group:
 
 
 def init_app(app: Flask) -> None:
+    from web.mail import import_mail, mail_listener
+
     for command in (
         init_db,
         deploy,
@@ -58,6 +60,8 @@ def init_app(app: Flask) -> None:
         worker,
         setup,
         run,
+        import_mail,
+        mail_listener,
     ):
         app.cli.add_command(command)
 
