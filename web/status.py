@@ -37,6 +37,9 @@ STAGES = {
 
 
 def init_app(app: Flask) -> None:
+    # One limiter per process: each app sets it up afresh (enabled flag, storage), so say both.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
 
 
