@@ -44,11 +44,11 @@ def receive_email(
     received_at = _receipt(parsed.date, now) if trust_date else now
     kept: list[tuple[model.Case, Any]] = []
     with uow:
-        known = uow.inbound.by_external_id("email", parsed.message_id)
+        known = uow.inbound.by_external_id("email", parsed.key)
         if known is not None:
             return _result(uow, known, replayed=True)
         record = model.InboundMessage(
-            new_id(), "email", parsed.message_id, received_at, "quarantined",
+            new_id(), "email", parsed.key, received_at, "quarantined",
             sender=parsed.sender, subject=parsed.subject[:1000], body=parsed.body,
             attachments=[f.filename for f in parsed.files],
         )  # fmt: skip

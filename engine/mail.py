@@ -66,11 +66,23 @@ class Mail:
     date: datetime | None = None
     files: list[MailFile] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    raw_sha256: str = ""
+
+    @property
+    def key(self) -> str:
+        """What makes two deliveries the same mail: its Message-ID and its content (not the
+        Received headers added on the way), so a buggy mailer reusing an id loses nothing."""
+        parts = [self.sender, self.subject, self.body, *(f.sha256 for f in self.files)]
+        if self.problems:
+            parts.append(self.raw_sha256)
+        digest = hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+        return f"{self.message_id[:480]} {digest[:16]}"
 
 
 def parse(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Mail:
     """Read one RFC 5322 message; never raises, problems are listed instead."""
-    mail = Mail(message_id="sha256:" + hashlib.sha256(raw).hexdigest())
+    raw_sha256 = hashlib.sha256(raw).hexdigest()
+    mail = Mail(message_id="sha256:" + raw_sha256, raw_sha256=raw_sha256)
     if len(raw) > limits.message_bytes:
         mail.problems.append(f"The message is {len(raw)} bytes; the limit is {limits.message_bytes}.")
         return mail

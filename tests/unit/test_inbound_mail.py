@@ -39,7 +39,7 @@ def test_a_multipart_mail_opens_an_email_case_with_sender_subject_and_text(recei
     assert (p.email, p.given_name, p.surname) == ("aysel@example.az", "Aysel", "Məmmədova")
     assert p.description.startswith("Şikayət: qulaqlıq işləmir (Gənclik Mall)\n\nSalam,")
     assert "<p>" not in p.description and "Hörmətlə" in p.description
-    assert view.inbound[0].outcome == "opened" and view.inbound[0].external_id.startswith("<20260302")
+    assert view.inbound[0].outcome == "opened" and view.inbound[0].external_id.startswith("<20260302091240.4711@")
 
 
 def test_html_only_mail_is_converted_to_readable_text(receive, scenario):
@@ -139,6 +139,14 @@ def test_the_same_mail_twice_opens_one_case(receive, scenario):
     assert again.replayed and again.inbound_id == first.inbound_id and again.reference == first.reference
     with scenario.uow as uow:
         assert uow.cases.next_sequence(2026) == 2
+
+
+def test_two_different_mails_with_the_same_message_id_are_both_kept(receive):
+    first = receive("html_only.eml")
+    other = receive(eml("html_only.eml").replace(b"hums</b>", b"crackles</b>"))
+    resent = receive(b"Received: from relay2.example.com; Tue, 3 Mar 2026 14:06:00 +0400\r\n" + eml("html_only.eml"))
+    assert not other.replayed and other.reference != first.reference
+    assert resent.replayed and resent.reference == first.reference  # the same mail by another route
 
 
 def test_an_mbox_import_uses_the_date_of_each_mail(receive, scenario):
