@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import mailbox
+import signal
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -135,11 +136,14 @@ def mail_listener(host: str | None, port: int | None) -> None:
     """Receive complaints by e-mail over SMTP until interrupted."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     listener = make_listener(app, host or app.config["MAIL_HOST"], port or app.config["MAIL_PORT"])
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # containers stop with SIGTERM
     listener.start()
     click.echo(f"Listening for complaint mail on {listener.hostname}:{listener.port} (Ctrl+C stops).")
     try:
-        threading.Event().wait()
+        stop.wait()
     except KeyboardInterrupt:
         pass
     finally:
         listener.stop()
+        click.echo("Mail listener stopped.")
