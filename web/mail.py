@@ -23,6 +23,7 @@ from flask import Flask, current_app
 
 import engine
 from engine import mail, model
+from web.cli import clock, domain_errors
 from web.deps import services
 
 log = logging.getLogger(__name__)
@@ -78,10 +79,12 @@ def messages(paths: tuple[Path, ...]) -> Iterator[tuple[str, bytes]]:
 
 @click.command("import-mail")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@domain_errors
 def import_mail(paths: tuple[Path, ...]) -> None:
-    """Import .eml files and mbox files (or folders of them); each mail becomes or joins a case."""
-    from web.cli import clock
+    """Import .eml files and mbox files (or folders of them); each mail becomes or joins a case.
 
+    Each message is filed in its own transaction: after an error, importing again skips those done.
+    """
     total = count(paths)
     outcomes: Counter[str] = Counter()
     held: list[tuple[str, str]] = []

@@ -137,3 +137,12 @@ def test_the_case_page_lists_attachments_and_the_customers_reply(as_user, servic
         **services.deps(),
     )  # fmt: skip
     assert officer.client.get(f"/cases/{other.reference}/attachments/{pdf.id}").status_code == 404
+
+
+def test_import_mail_without_a_deployed_process_says_so_and_exits_1(tmp_path):
+    settings = dict(Config().as_dict(), DATABASE_URL=f"sqlite:///{tmp_path / 'bare.sqlite3'}", TESTING=True)
+    group = make_cli(lambda: bootstrap.create_app(settings))
+    runner = CliRunner()
+    assert runner.invoke(group, ["init-db"]).exit_code == 0
+    result = runner.invoke(group, ["import-mail", str(MAIL / "html_only.eml")])
+    assert result.exit_code == 1 and "No version of process 'complaint_handling' is deployed yet." in result.output
