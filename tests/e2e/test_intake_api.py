@@ -87,3 +87,12 @@ def test_the_openapi_document_describes_the_endpoint(api):
     assert spec["components"]["securitySchemes"]["channelToken"]["scheme"] == "bearer"
     body = spec["components"]["schemas"]["IntakeMessage"]
     assert {"message_id", "description"} <= set(body["required"]) and "channel" not in body["properties"]
+
+
+def test_the_moment_of_receipt_can_be_given_with_its_offset(api):
+    response = api(dict(CHAT, message_id="lc-2", received_at="2026-03-02T09:15:00+04:00"))
+    assert response.status_code == 201, response.json
+    view = engine.show_case(response.json["reference"], uow=api.app.extensions["bpm"].uow)
+    assert view.case.received_at.isoformat() == "2026-03-02T05:15:00+00:00"
+    future = api(dict(CHAT, message_id="lc-3", received_at="2026-03-09T09:15:00+04:00"))
+    assert future.status_code == 400 and set(future.json["fields"]) == {"received_at"}

@@ -65,7 +65,7 @@ def test_a_wrong_pair_answers_the_same_whether_or_not_the_reference_exists(custo
     assert engine.show_case(case.case.id, uow=services.uow).case.revision == revision  # nothing recorded
 
 
-def test_wrong_pairs_take_about_as_long_for_known_and_unknown_references(tmp_path, clock, case):
+def test_wrong_pairs_take_about_as_long_for_known_and_unknown_references(tmp_path, clock):
     app = make_app(tmp_path / "timing.sqlite3", clock, RATELIMIT_ENABLED=False)
     engine.start_case(
         {"channel": "email", "email": "a@example.az", "description": "x"},
