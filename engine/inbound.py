@@ -23,6 +23,7 @@ from engine.policy import Policy
 
 MAIL_ACTOR = model.Actor.system("mail")
 API_CHANNELS = ("live_chat", "social")
+FULL_TEXT = "full-text.txt"
 
 
 def receive_email(
@@ -78,6 +79,8 @@ def _file_mail(
     elif case is not None:
         _attach_reply(uow, case, record, clock.now())
     else:
+        if len(_description(parsed)) > forms.MAX_TEXT:  # the description is cut: keep the whole text as a file
+            parsed.files.append(mail.MailFile(FULL_TEXT, "text/plain", parsed.body.encode()))
         try:
             values = validate_intake(_intake_of(parsed, record.received_at), clock.now())
         except InvalidInput as error:
@@ -137,13 +140,17 @@ def _intake_of(parsed: mail.Mail, received_at: datetime) -> dict[str, Any]:
     """Sender as contact, subject and text as the description; a two-word name split as given/surname."""
     words = parsed.sender_name.split()
     given, surname = (words[0], words[1]) if len(words) == 2 else ("", "")
-    description = "\n\n".join(part for part in (parsed.subject, parsed.body) if part)
+    description = _description(parsed)
     if len(description) > forms.MAX_TEXT:
-        description = description[: forms.MAX_TEXT - 40] + "\n[… shortened; the full text is in the mail]"
+        description = description[: forms.MAX_TEXT - 60] + f"\n[… shortened; the whole text is in {FULL_TEXT}]"
     return {
         "channel": "email", "received_at": received_at, "email": parsed.sender,
         "given_name": given[:100], "surname": surname[:100], "description": description,
     }  # fmt: skip
+
+
+def _description(parsed: mail.Mail) -> str:
+    return "\n\n".join(part for part in (parsed.subject, parsed.body) if part)
 
 
 def _receipt(date: datetime | None, now: datetime) -> datetime:

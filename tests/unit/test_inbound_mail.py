@@ -141,6 +141,15 @@ def test_the_same_mail_twice_opens_one_case(receive, scenario):
         assert uow.cases.next_sequence(2026) == 2
 
 
+def test_a_very_long_mail_keeps_its_whole_text_as_a_file(receive, scenario):
+    long = "Line of a very long complaint.\n" * 1000
+    raw = f"From: a@example.az\r\nSubject: Long\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{long}".encode()
+    view = scenario.view(receive(raw).reference)
+    assert len(view.personal.description) <= 10_000 and "full-text.txt" in view.personal.description
+    [file] = view.attachments
+    assert engine.attachment(file.id, uow=scenario.uow).content.decode() == long.strip()
+
+
 def test_two_different_mails_with_the_same_message_id_are_both_kept(receive):
     first = receive("html_only.eml")
     other = receive(eml("html_only.eml").replace(b"hums</b>", b"crackles</b>"))
