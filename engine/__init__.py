@@ -26,6 +26,14 @@ from engine.drafts import deploy_draft, discard_draft, get_draft, list_drafts, o
 from engine.migration import migrate_cases, parse_mapping
 from engine.privacy import erase_personal_data, log_personal_data_view
 from engine.reports import sla_report
+from engine.inbound import (
+    attachment,
+    inbound_message,
+    list_quarantine,
+    receive_email,
+    receive_intake_message,
+)
+from engine.status import check_status
 from engine.timers import fire_due_timers
 from engine.users import add_user, get_user, list_users, set_password
 from engine.versions import check_upload, deploy_process_version, list_versions
@@ -52,6 +60,12 @@ __all__ = [
     "sla_report",
     "verify_case",
     "verify_cases",
+    "attachment",
+    "check_status",
+    "inbound_message",
+    "list_quarantine",
+    "receive_email",
+    "receive_intake_message",
     "Filters",
     "claim_task",
     "sla_state",

@@ -47,37 +47,55 @@ def start_case(
     """Record a complaint from any channel; incomplete data is kept and asked for later."""
     now = clock.now()
     values = validate_intake(intake, now)
-    received_at = values.pop("received_at")
     with uow:
-        key = process_key or policy.process_key
-        version = uow.versions.latest(key)
-        if version is None:
-            raise VersionNotFound(f"No version of process '{key}' is deployed yet.")
-        case_id = new_id()
-        year = policy.calendar.local_date(received_at).year
-        reference = case_reference(policy.reference_prefix, year, uow.cases.next_sequence(year))
-        personal = model.PersonalData(new_id(), case_id, **{k: values[k] for k in model.PERSONAL_FIELDS})
-        data = {
-            "reference": reference, "channel": values["channel"],
-            "received_at": received_at.isoformat(), "missing": personal.missing(),
-        }  # fmt: skip
-        case = model.Case(
-            case_id, reference, key, version.id, data["channel"], received_at, "open", "",
-            {}, None, [], now, now,
-        )  # fmt: skip
-        workflow = spiff.create(workflows.bundle(version), policy.script_engine, data, seed=case_id, now=now)
-        with spiff.running(workflow, now):
-            thrown, error = _run(lambda: spiff.advance(workflow))
-        _fail_if(case, error)
-        changes = workflows.project(case, version, workflow, thrown, now, set())
-        started = {"version_id": version.id, "data": data, "personal_data_id": personal.id, "after": changes.after}
-        events = [history.record(case, "case_started", actor.id, now, started)]
-        events += _failure_event(case, error, actor, now)
-        workflows.store(uow, case, events, changes, new=True)
-        uow.personal_data.add(personal)
+        case, workflow = open_case(values, actor=actor, uow=uow, clock=clock, policy=policy, process_key=process_key)
         uow.commit()
     workflows.keep(case, workflow, policy)
     return _progress(case)
+
+
+def open_case(
+    values: dict[str, Any],
+    *,
+    actor: model.Actor,
+    uow: ports.UnitOfWork,
+    clock: Clock,
+    policy: Policy,
+    process_key: str | None = None,
+) -> tuple[model.Case, Any]:
+    """Inside the caller's transaction: a new case from validated intake values, and its workflow.
+
+    The caller commits, then caches the workflow with `workflows.keep(case, workflow, policy)`.
+    """
+    now = clock.now()
+    received_at = values.pop("received_at")
+    key = process_key or policy.process_key
+    version = uow.versions.latest(key)
+    if version is None:
+        raise VersionNotFound(f"No version of process '{key}' is deployed yet.")
+    case_id = new_id()
+    year = policy.calendar.local_date(received_at).year
+    reference = case_reference(policy.reference_prefix, year, uow.cases.next_sequence(year))
+    personal = model.PersonalData(new_id(), case_id, **{k: values[k] for k in model.PERSONAL_FIELDS})
+    data = {
+        "reference": reference, "channel": values["channel"],
+        "received_at": received_at.isoformat(), "missing": personal.missing(),
+    }  # fmt: skip
+    case = model.Case(
+        case_id, reference, key, version.id, data["channel"], received_at, "open", "",
+        {}, None, [], now, now,
+    )  # fmt: skip
+    workflow = spiff.create(workflows.bundle(version), policy.script_engine, data, seed=case_id, now=now)
+    with spiff.running(workflow, now):
+        thrown, error = _run(lambda: spiff.advance(workflow))
+    _fail_if(case, error)
+    changes = workflows.project(case, version, workflow, thrown, now, set())
+    started = {"version_id": version.id, "data": data, "personal_data_id": personal.id, "after": changes.after}
+    events = [history.record(case, "case_started", actor.id, now, started)]
+    events += _failure_event(case, error, actor, now)
+    workflows.store(uow, case, events, changes, new=True)
+    uow.personal_data.add(personal)
+    return case, workflow
 
 
 def complete_task(
@@ -147,25 +165,38 @@ def record_status_request(
     told: str = "",
 ) -> model.StatusAnswer:
     """Answer "where is my complaint?" and record that it was asked (POLICY.md §4)."""
-    now = clock.now()
     if channel not in model.CHANNELS + ("status_page", "in_person"):
         raise InvalidInput(f"Unknown channel '{channel}'.", {"channel": ["Unknown channel."]})
     with uow:
         case = uow.cases.by_reference(reference)
-        version = uow.versions.get(case.version_id)
-        workflow = workflows.take(case, version, policy)
-        before = workflows.ready_ids(workflow)
         request = {"channel": channel, "requester": requester, "told": told}
-        with spiff.running(workflow, now):
-            _, thrown = spiff.send_message(workflow, "status_request", request)
-        changes = workflows.project(case, version, workflow, thrown, now, before)
-        data = dict(request, after=changes.after)
-        events = [history.record(case, "status_requested", actor.id, now, data, sealed=("requester", "told"))]
-        workflows.store(uow, case, events, changes, new=False)
-        answer = status_answer(case, uow.events.for_case(case.id))
+        answer, workflow = note_status_request(case, request, actor=actor, uow=uow, clock=clock, policy=policy)
         uow.commit()
     workflows.keep(case, workflow, policy)
     return answer
+
+
+def note_status_request(
+    case: model.Case,
+    request: dict[str, Any],
+    *,
+    actor: model.Actor,
+    uow: ports.UnitOfWork,
+    clock: Clock,
+    policy: Policy,
+) -> tuple[model.StatusAnswer, Any]:
+    """Inside the caller's transaction: deliver a status request to the process and record it."""
+    now = clock.now()
+    version = uow.versions.get(case.version_id)
+    workflow = workflows.take(case, version, policy)
+    before = workflows.ready_ids(workflow)
+    with spiff.running(workflow, now):
+        _, thrown = spiff.send_message(workflow, "status_request", request)
+    changes = workflows.project(case, version, workflow, thrown, now, before)
+    data = dict(request, after=changes.after)
+    events = [history.record(case, "status_requested", actor.id, now, data, sealed=("requester", "told"))]
+    workflows.store(uow, case, events, changes, new=False)
+    return status_answer(case, uow.events.for_case(case.id)), workflow
 
 
 @dataclass(frozen=True)
@@ -219,6 +250,8 @@ def show_case(reference_or_id: str, *, uow: ports.UnitOfWork) -> model.CaseView:
             uow.work_items.for_case(case.id),
             uow.events.for_case(case.id),
             uow.outbox.for_case(case.id),
+            uow.inbound.for_case(case.id),
+            uow.attachments.for_case(case.id),
         )
 
 

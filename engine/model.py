@@ -188,6 +188,8 @@ class CaseView:
     work_items: list[WorkItem]
     events: list[Event]
     outbox: list[OutboxMessage] = field(default_factory=list)
+    inbound: list[InboundMessage] = field(default_factory=list)  # mail and integration messages
+    attachments: list[Attachment] = field(default_factory=list)  # listed without their content
 
 
 @dataclass
@@ -217,3 +219,49 @@ class Draft:
     based_on: str | None = None  # the version it was opened from
     comment: str = ""
     problems: list[str] = field(default_factory=list)  # from the last validation; empty = deployable
+
+
+@dataclass
+class InboundMessage:
+    """A message from outside (e-mail, chat, social media): which case it opened or joined, or why
+    it waits in quarantine. Personal data: erased with the customer's data, never copied to history."""
+
+    id: str
+    channel: str
+    external_id: str  # Message-ID or the integration's message id: a replay finds this row
+    received_at: datetime
+    outcome: str  # opened | attached | quarantined
+    case_id: str | None = None
+    sender: str = ""
+    subject: str = ""
+    body: str = ""
+    reason: str = ""  # why it was quarantined
+    raw: bytes | None = None  # the whole message, kept only while quarantined
+    attachments: list[str] = field(default_factory=list)  # file names, for listing
+
+
+@dataclass
+class Attachment:
+    """A file that came with an inbound message, kept with the case it belongs to."""
+
+    id: str
+    inbound_id: str
+    case_id: str | None
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    content: bytes = b""
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    """What became of one inbound message: a new case, a reply on a case, or quarantine."""
+
+    inbound_id: str
+    outcome: str  # opened | attached | quarantined
+    reference: str | None = None
+    reason: str = ""
+    replayed: bool = False  # the same message was received before; nothing new was stored
+    stage: str = ""
+    status: str = ""

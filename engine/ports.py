@@ -66,6 +66,20 @@ class Outbox(Protocol):
     def replace_payload(self, message_id: str, payload: dict[str, Any]) -> None: ...  # erasure only
 
 
+class InboundStore(Protocol):
+    def add(self, message: model.InboundMessage) -> None: ...  # raises Conflict on a replayed external id
+    def by_external_id(self, channel: str, external_id: str) -> model.InboundMessage | None: ...
+    def get(self, inbound_id: str) -> model.InboundMessage: ...  # raises NotFound
+    def for_case(self, case_id: str) -> list[model.InboundMessage]: ...
+    def quarantined(self, limit: int = 100) -> list[model.InboundMessage]: ...  # newest first, without raw
+
+
+class AttachmentStore(Protocol):
+    def add(self, attachment: model.Attachment) -> None: ...
+    def for_case(self, case_id: str) -> list[model.Attachment]: ...  # without content
+    def get(self, attachment_id: str) -> model.Attachment: ...  # with content; raises NotFound
+
+
 class UserStore(Protocol):
     def add(self, user: model.User) -> None: ...  # raises Conflict if the username exists
     def get(self, username: str) -> model.User | None: ...
@@ -93,6 +107,8 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     users: UserStore
     drafts: DraftStore
+    inbound: InboundStore
+    attachments: AttachmentStore
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...

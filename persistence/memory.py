@@ -30,6 +30,8 @@ class Tables:
     users: dict[str, model.User] = field(default_factory=dict)
     drafts: dict[str, model.Draft] = field(default_factory=dict)
     views: list[model.PersonalDataView] = field(default_factory=list)
+    inbound: dict[str, model.InboundMessage] = field(default_factory=dict)
+    attachments: dict[str, model.Attachment] = field(default_factory=dict)
 
 
 class MemoryDatabase:
@@ -59,6 +61,8 @@ class MemoryUnitOfWork:
         self.outbox = _Outbox(self)
         self.users = _Users(self)
         self.drafts = _Drafts(self)
+        self.inbound = _Inbound(self)
+        self.attachments = _Attachments(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -333,3 +337,52 @@ class _Drafts(_Store):
     def list(self, process_key: str | None = None) -> list[model.Draft]:
         drafts = [d for d in self.t.drafts.values() if process_key in (None, d.process_key)]
         return [copy.deepcopy(d) for d in sorted(drafts, key=lambda d: d.updated_at, reverse=True)]
+
+
+class _Inbound(_Store):
+    def add(self, message: model.InboundMessage) -> None:
+        if self.by_external_id(message.channel, message.external_id) is not None:
+            raise Conflict(f"Message {message.external_id!r} of {message.channel} was received already.")
+        self.uow.write(_put("inbound", message.id, message))
+
+    def by_external_id(self, channel: str, external_id: str) -> model.InboundMessage | None:
+        for message in self.t.inbound.values():
+            if (message.channel, message.external_id) == (channel, external_id):
+                return _listed(message)
+        return None
+
+    def get(self, inbound_id: str) -> model.InboundMessage:
+        if inbound_id not in self.t.inbound:
+            raise NotFound(f"No inbound message {inbound_id!r}.")
+        return copy.deepcopy(self.t.inbound[inbound_id])
+
+    def for_case(self, case_id: str) -> list[model.InboundMessage]:
+        found = [_listed(m) for m in self.t.inbound.values() if m.case_id == case_id]
+        return sorted(found, key=lambda m: m.received_at)
+
+    def quarantined(self, limit: int = 100) -> list[model.InboundMessage]:
+        found = [_listed(m) for m in self.t.inbound.values() if m.outcome == "quarantined"]
+        return sorted(found, key=lambda m: m.received_at, reverse=True)[:limit]
+
+
+def _listed(message: model.InboundMessage) -> model.InboundMessage:
+    """As the SQL store lists them: without the raw bytes."""
+    listed = copy.deepcopy(message)
+    listed.raw = None
+    return listed
+
+
+class _Attachments(_Store):
+    def add(self, attachment: model.Attachment) -> None:
+        self.uow.write(_put("attachments", attachment.id, attachment))
+
+    def for_case(self, case_id: str) -> list[model.Attachment]:
+        found = [copy.deepcopy(a) for a in self.t.attachments.values() if a.case_id == case_id]
+        for attachment in found:
+            attachment.content = b""
+        return sorted(found, key=lambda a: a.filename)
+
+    def get(self, attachment_id: str) -> model.Attachment:
+        if attachment_id not in self.t.attachments:
+            raise NotFound(f"No attachment {attachment_id!r}.")
+        return copy.deepcopy(self.t.attachments[attachment_id])

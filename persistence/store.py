@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from engine import model
 from engine.errors import CaseNotFound, Conflict, NotFound, StaleCase, VersionNotFound
 from persistence import tables as t
+from persistence.inbound import SqlAttachments, SqlInbound
 
 
 def encode_state(state: Mapping[str, Any]) -> bytes:
@@ -89,6 +90,8 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self.connection)
         self.users = SqlUsers(self.connection)
         self.drafts = SqlDrafts(self.connection)
+        self.inbound = SqlInbound(self.connection)
+        self.attachments = SqlAttachments(self.connection)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -181,3 +181,35 @@ process_drafts = Table(
     Column("comment", Text, nullable=False),
     Column("problems", JSON, nullable=False),
 )  # fmt: skip
+
+inbound_messages = Table(
+    "inbound_messages", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("channel", String(20), nullable=False),
+    Column("external_id", String(500), nullable=False),  # Message-ID / integration message id
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("outcome", String(12), nullable=False),  # opened | attached | quarantined
+    Column("case_id", String(32), ForeignKey("cases.id"), nullable=True),
+    Column("sender", String(320), nullable=False),
+    Column("subject", String(1000), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("raw", LargeBinary, nullable=True),  # kept only while quarantined
+    Column("attachments", JSON, nullable=False),
+    UniqueConstraint("channel", "external_id", name="uq_inbound_channel_external_id"),
+    Index("ix_inbound_case", "case_id"),
+    Index("ix_inbound_outcome_received", "outcome", "received_at"),
+)  # fmt: skip
+
+attachments = Table(
+    "attachments", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("inbound_id", String(32), ForeignKey("inbound_messages.id"), nullable=False),
+    Column("case_id", String(32), ForeignKey("cases.id"), nullable=True),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(255), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Index("ix_attachments_case", "case_id"),
+)  # fmt: skip

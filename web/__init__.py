@@ -26,13 +26,16 @@ def create_app(config: Config | dict[str, Any] | None = None, services: Any = No
         raise RuntimeError("create_app needs services; use bootstrap.create_app()")
     app.extensions["bpm"] = services
 
-    from web import audit, auth, cases, cli, errors, health, i18n, processes, tasks, views
+    from web import api, audit, auth, cases, cli, errors, health, i18n, inbox, processes, status, tasks, views
 
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     views.init_app(app)
-    for blueprint in (health.bp, auth.bp, tasks.bp, cases.bp, processes.bp, audit.bp):
+    status.init_app(app)
+    for blueprint in (health.bp, auth.bp, tasks.bp, cases.bp, status.bp, inbox.bp, processes.bp, audit.bp):
         app.register_blueprint(blueprint)
+    api.init_app(app)
+    auth.csrf.exempt(api.blp)  # token-authenticated JSON, no cookies
     cli.init_app(app)
     return app

@@ -78,6 +78,7 @@ def case(reference: str):  # type: ignore[no-untyped-def]
         timer_names={d.bpmn_id: d.name for d in view.case.deadlines},
         my_lanes=services().policy.lanes_for_roles(current_user.roles),
         can_record_status=bool(current_user.roles & set(STATUS_ROLES)),
+        inbound_by_id={m.id: m for m in view.inbound},
     )  # fmt: skip
 
 

@@ -47,6 +47,9 @@ def init_app(app: Flask) -> None:
 
     for command in audit_cli.COMMANDS:
         app.cli.add_command(command)
+
+    from web.mail import import_mail, mail_listener
+
     for command in (
         init_db,
         deploy,
@@ -62,6 +65,8 @@ def init_app(app: Flask) -> None:
         worker,
         setup,
         run,
+        import_mail,
+        mail_listener,
     ):
         app.cli.add_command(command)
 

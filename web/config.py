@@ -30,9 +30,23 @@ class Config:
         self.EXTRA_WORKING_DAYS = os.environ.get("COMPLAINTS_EXTRA_WORKING_DAYS", "")
         self.LANE_ROLES = _lane_roles(os.environ.get("COMPLAINTS_LANE_ROLES", ""))
         self.WORKER_POLL_SECONDS = float(os.environ.get("COMPLAINTS_WORKER_POLL", "5"))
+        self.MAIL_MAX_BYTES = int(os.environ.get("COMPLAINTS_MAIL_MAX_BYTES", 25 * 2**20))
+        self.MAIL_MAX_ATTACHMENT_BYTES = int(os.environ.get("COMPLAINTS_MAIL_MAX_ATTACHMENT_BYTES", 10 * 2**20))
+        self.MAIL_HOST = os.environ.get("COMPLAINTS_MAIL_HOST", "127.0.0.1")
+        self.MAIL_PORT = int(os.environ.get("COMPLAINTS_MAIL_PORT", "8025"))
+        self.API_TOKENS = _pairs(os.environ.get("COMPLAINTS_API_TOKENS", ""))  # channel -> token
+        self.STATUS_LIMIT_CLIENT = os.environ.get("COMPLAINTS_STATUS_LIMIT_CLIENT", "10 per minute;60 per hour")
+        self.STATUS_LIMIT_REFERENCE = os.environ.get("COMPLAINTS_STATUS_LIMIT_REFERENCE", "5 per 10 minutes;20 per day")
+        self.RATELIMIT_STORAGE_URI = os.environ.get("COMPLAINTS_RATELIMIT_STORAGE", "memory://")
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+def _pairs(text: str) -> dict[str, str]:
+    """`key=value,key=value` as a dict (values may not contain commas)."""
+    pairs = (p.partition("=") for p in filter(None, (p.strip() for p in text.split(","))))
+    return {key.strip(): value.strip() for key, _, value in pairs if value.strip()}
 
 
 def _lane_roles(text: str) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import DomainError, InvalidInput
@@ -27,6 +28,13 @@ def _domain_error(error: DomainError):  # type: ignore[no-untyped-def]
 
 
 def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    data = getattr(error, "data", None) or {}  # webargs / flask-smorest put details here
+    message = data.get("message") or error.description
+    if error.code == 429:
+        message = _("Too many requests. Please wait a while and try again.")
     if _wants_json():
-        return jsonify({"error": error.name, "message": error.description}), error.code
-    return render_template("error.html", status=error.code, message=error.description), error.code
+        body = {"error": error.name, "message": message}
+        if "messages" in data:  # field errors of a request body, by location
+            body["fields"] = data["messages"].get("json", data["messages"])
+        return jsonify(body), error.code, data.get("headers") or {}
+    return render_template("error.html", status=error.code, message=message), error.code

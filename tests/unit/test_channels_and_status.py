@@ -1,0 +1,66 @@
+"""Integration intake (idempotent by message id) and the customer's own status check."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import engine
+from engine.errors import InvalidInput
+
+BAKU = timezone(timedelta(hours=4))
+CHAT = {"surname": "Həsənov", "given_name": "Murad", "phone": "+994 70 123 45 67", "description": "Rude chat agent"}
+
+
+def test_a_chat_message_opens_a_case_and_its_replay_returns_the_same_case(scenario):
+    first = engine.receive_intake_message("live_chat", "chat-771", CHAT, **scenario.deps)
+    again = engine.receive_intake_message("live_chat", "chat-771", dict(CHAT, description="edited"), **scenario.deps)
+    assert (first.outcome, first.replayed, again.replayed) == ("opened", False, True)
+    assert again.reference == first.reference and again.inbound_id == first.inbound_id
+    view = scenario.view(first.reference)
+    assert view.case.channel == "live_chat" and view.personal.description == "Rude chat agent"
+    other = engine.receive_intake_message("social", "chat-771", CHAT, **scenario.deps)  # ids are per channel
+    assert other.reference != first.reference
+
+
+def test_bad_integration_data_stores_nothing(scenario):
+    with pytest.raises(InvalidInput) as error:
+        engine.receive_intake_message("live_chat", "m-1", dict(CHAT, email="not-mail"), **scenario.deps)
+    assert "email" in error.value.errors
+    with pytest.raises(InvalidInput):
+        engine.receive_intake_message("call_centre", "m-1", CHAT, **scenario.deps)
+    with scenario.uow as uow:
+        assert uow.inbound.by_external_id("live_chat", "m-1") is None and uow.cases.next_sequence(2026) == 1
+
+
+def test_the_customer_sees_the_status_with_the_phone_or_email_given_at_intake(scenario):
+    case = scenario.start(email="Aysel@Example.az")
+    for contact in ("+994 50 555 12 34", "0505551234", "994505551234", "aysel@example.AZ"):
+        answer = engine.check_status(case.reference.lower(), contact, **scenario.deps)
+        assert answer is not None and answer.stage == "Initial review", contact
+    events = [e for e in scenario.view(case.case_id).events if e.type == "status_requested"]
+    assert len(events) == 4 and {e.data["channel"] for e in events} == {"status_page"}
+    assert {e.data["requester"] for e in events} == {"customer (phone)", "customer (email)"}
+    assert "555" not in str([e.data for e in events])  # the contact entered is not copied to history
+
+
+def test_a_wrong_pair_gets_nothing_and_records_nothing(scenario):
+    case = scenario.start()
+    revision = scenario.view(case.case_id).case.revision
+    for reference, contact in [
+        (case.reference, "+994 50 555 12 35"), (case.reference, ""), (case.reference, "someone@example.az"),
+        ("MG-2026-999999", "+994 50 555 12 34"), ("", ""), ("x" * 5000, "y" * 5000),
+    ]:  # fmt: skip
+        assert engine.check_status(reference, contact, **scenario.deps) is None
+    assert scenario.view(case.case_id).case.revision == revision
+
+
+def test_a_delayed_case_tells_the_reason_and_the_new_date(scenario):
+    case = scenario.start()
+    scenario.review(case.case_id)
+    scenario.move_to(datetime(2026, 3, 14, 9, tzinfo=BAKU))
+    scenario.complete(
+        case.case_id, "Task_DelayNotice", {"delay_reason": "Waiting for the lab", "new_date": "2026-03-25"}
+    )
+    answer = engine.check_status(case.reference, "+994505551234", **scenario.deps)
+    assert (answer.delay_reason, answer.new_date) == ("Waiting for the lab", "2026-03-25")
+    assert answer.next_deadline is not None
