@@ -23,9 +23,6 @@ from engine.cases import (
 )
 from engine.diff import compare_versions, diff_versions
 from engine.drafts import deploy_draft, discard_draft, get_draft, list_drafts, open_draft, save_draft, upload_draft
-from engine.migration import migrate_cases, parse_mapping
-from engine.privacy import erase_personal_data, log_personal_data_view
-from engine.reports import sla_report
 from engine.inbound import (
     attachment,
     inbound_message,
@@ -33,6 +30,9 @@ from engine.inbound import (
     receive_email,
     receive_intake_message,
 )
+from engine.migration import migrate_cases, parse_mapping
+from engine.privacy import erase_personal_data, log_personal_data_view
+from engine.reports import sla_report
 from engine.status import check_status
 from engine.timers import fire_due_timers
 from engine.users import add_user, get_user, list_users, set_password
