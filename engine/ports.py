@@ -72,12 +72,14 @@ class InboundStore(Protocol):
     def get(self, inbound_id: str) -> model.InboundMessage: ...  # raises NotFound
     def for_case(self, case_id: str) -> list[model.InboundMessage]: ...
     def quarantined(self, limit: int = 100) -> list[model.InboundMessage]: ...  # newest first, without raw
+    def erase_for_case(self, case_id: str) -> int: ...  # blank sender, subject, body, raw mail
 
 
 class AttachmentStore(Protocol):
     def add(self, attachment: model.Attachment) -> None: ...
     def for_case(self, case_id: str) -> list[model.Attachment]: ...  # without content
     def get(self, attachment_id: str) -> model.Attachment: ...  # with content; raises NotFound
+    def erase_for_case(self, case_id: str) -> int: ...  # the customer's files go entirely
 
 
 class UserStore(Protocol):

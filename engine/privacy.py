@@ -69,7 +69,9 @@ def erase_personal_data(
         case.state = scrub(dict(case.state), texts)
         messages = _scrub_messages(uow, case, texts)
         uow.personal_data.save(_tombstone(personal, now))
-        erased = {"personal_data_id": personal.id, "reason": reason.strip(), "redacted": redacted}
+        mails, files = uow.inbound.erase_for_case(case.id), uow.attachments.erase_for_case(case.id)
+        erased = {"personal_data_id": personal.id, "reason": reason.strip(), "redacted": redacted,
+                  "inbound_messages": mails, "attachments": files}  # fmt: skip
         event = history.record(case, history.ERASED, actor.id, now, erased)
         uow.cases.save(case)
         uow.events.append(event)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine import model
@@ -23,6 +23,7 @@ class _Rows:
             raise Conflict(f"Received already: {error.orig}") from None
 
 
+ERASED = "[erased]"
 _INBOUND_LISTED = [c for c in t.inbound_messages.c if c.name != "raw"]
 
 
@@ -46,6 +47,14 @@ class SqlInbound(_Rows):
         rows = self.c.execute(select(*_INBOUND_LISTED).where(i.case_id == case_id).order_by(i.received_at))
         return [model.InboundMessage(**row._mapping) for row in rows]
 
+    def erase_for_case(self, case_id: str) -> int:
+        statement = (
+            update(t.inbound_messages)
+            .where(t.inbound_messages.c.case_id == case_id)
+            .values(sender="", subject=ERASED, body=ERASED, raw=None, attachments=[])
+        )
+        return int(self.c.execute(statement).rowcount)
+
     def quarantined(self, limit: int = 100) -> list[model.InboundMessage]:
         i = t.inbound_messages.c
         query = select(*_INBOUND_LISTED).where(i.outcome == "quarantined").order_by(i.received_at.desc()).limit(limit)
@@ -61,6 +70,9 @@ class SqlAttachments(_Rows):
         listed = [c for c in a if c.name != "content"]
         rows = self.c.execute(select(*listed).where(a.case_id == case_id).order_by(a.filename))
         return [model.Attachment(**row._mapping) for row in rows]
+
+    def erase_for_case(self, case_id: str) -> int:
+        return int(self.c.execute(delete(t.attachments).where(t.attachments.c.case_id == case_id)).rowcount)
 
     def get(self, attachment_id: str) -> model.Attachment:
         row = self.c.execute(select(t.attachments).where(t.attachments.c.id == attachment_id)).first()

@@ -340,6 +340,18 @@ class _Drafts(_Store):
 
 
 class _Inbound(_Store):
+    def erase_for_case(self, case_id: str) -> int:
+        ids = [i for i, m in self.t.inbound.items() if m.case_id == case_id]
+
+        def op(t: Tables) -> None:
+            for inbound_id in ids:
+                message = t.inbound[inbound_id]
+                message.sender, message.subject, message.body, message.raw = "", "[erased]", "[erased]", None
+                message.attachments = []
+
+        self.uow.write(op)
+        return len(ids)
+
     def add(self, message: model.InboundMessage) -> None:
         if self.by_external_id(message.channel, message.external_id) is not None:
             raise Conflict(f"Message {message.external_id!r} of {message.channel} was received already.")
@@ -375,6 +387,16 @@ def _listed(message: model.InboundMessage) -> model.InboundMessage:
 class _Attachments(_Store):
     def add(self, attachment: model.Attachment) -> None:
         self.uow.write(_put("attachments", attachment.id, attachment))
+
+    def erase_for_case(self, case_id: str) -> int:
+        doomed = [a for a, item in self.t.attachments.items() if item.case_id == case_id]
+
+        def op(t: Tables) -> None:
+            for attachment_id in doomed:
+                t.attachments.pop(attachment_id, None)
+
+        self.uow.write(op)
+        return len(doomed)
 
     def for_case(self, case_id: str) -> list[model.Attachment]:
         found = [copy.deepcopy(a) for a in self.t.attachments.values() if a.case_id == case_id]

@@ -100,3 +100,23 @@ def dump(scenario):
                             value = value.decode(errors="replace")
                     values.append(json.dumps(value, ensure_ascii=False, default=str))
     return "\n".join(values)
+
+
+def test_erasure_also_removes_the_mail_the_customer_sent_and_its_files(scenario):
+    from tests.conftest import ROOT
+
+    raw = (ROOT / "tests/data/mail/with_attachments.eml").read_bytes()
+    result = engine.receive_email(raw, uow=scenario.uow, clock=scenario.clock, policy=scenario.policy)
+    case_id = engine.show_case(result.reference, uow=scenario.uow).case.id
+    register = scenario.ready(case_id).get("Task_Register")
+    if register:
+        scenario.complete(case_id, "Task_Register", {"surname": "Əliyeva", "given_name": "Nərmin",
+                                                     "email": "nermin@example.az", "description": "Broken speaker"})  # fmt: skip
+    scenario.review(case_id)
+    scenario.analyse(case_id, decision="rejected")
+    scenario.respond_in_writing(case_id)
+    assert "nermin@example.az" in dump(scenario)
+    engine.erase_personal_data(case_id, "Customer asked", actor=DPO, **scenario.deps)
+    remaining = dump(scenario)
+    assert "nermin@example.az" not in remaining and "Broken speaker" not in remaining
+    assert engine.verify_case(case_id, uow=scenario.uow, policy=scenario.policy).ok
