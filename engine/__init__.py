@@ -13,6 +13,13 @@ from engine.cases import (
     start_case,
     status_answer,
 )
+from engine.outbox import (
+    list_undelivered_messages,
+    mark_message_handled,
+    next_work_at,
+    retry_message,
+    send_due_messages,
+)
 from engine.timers import fire_due_timers
 from engine.users import add_user, get_user, list_users, set_password
 from engine.versions import check_upload, deploy_process_version, list_versions
@@ -35,6 +42,11 @@ __all__ = [
     "fire_due_timers",
     "list_versions",
     "list_work_items",
+    "list_undelivered_messages",
+    "mark_message_handled",
+    "next_work_at",
+    "retry_message",
+    "send_due_messages",
     "record_status_request",
     "show_case",
     "start_case",

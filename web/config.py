@@ -30,6 +30,17 @@ class Config:
         self.EXTRA_WORKING_DAYS = os.environ.get("COMPLAINTS_EXTRA_WORKING_DAYS", "")
         self.LANE_ROLES = _lane_roles(os.environ.get("COMPLAINTS_LANE_ROLES", ""))
         self.WORKER_POLL_SECONDS = float(os.environ.get("COMPLAINTS_WORKER_POLL", "5"))
+        # Messages to customers: no SMTP host means they wait in the outbox (visible to staff).
+        self.SMTP_HOST = os.environ.get("COMPLAINTS_SMTP_HOST", "")
+        self.SMTP_PORT = int(os.environ.get("COMPLAINTS_SMTP_PORT") or 0)
+        self.SMTP_SECURITY = os.environ.get("COMPLAINTS_SMTP_SECURITY", "starttls")
+        self.SMTP_USER = os.environ.get("COMPLAINTS_SMTP_USER", "")
+        self.SMTP_PASSWORD = os.environ.get("COMPLAINTS_SMTP_PASSWORD", "")
+        self.SMTP_TIMEOUT = float(os.environ.get("COMPLAINTS_SMTP_TIMEOUT") or 30)
+        self.SMTP_CA_FILE = os.environ.get("COMPLAINTS_SMTP_CA_FILE", "")
+        self.SMTP_HELO = os.environ.get("COMPLAINTS_SMTP_HELO", "")
+        self.MAIL_FROM = os.environ.get("COMPLAINTS_MAIL_FROM", "Music Gallery <complaints@musicgallery.az>")
+        self.MAIL_LANGUAGES = os.environ.get("COMPLAINTS_MAIL_LANGUAGES", "ru,en")
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}
