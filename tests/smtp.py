@@ -89,14 +89,17 @@ def free_port() -> int:
 class SmtpServer:
     """A running aiosmtpd server on 127.0.0.1 with a Recorder; `stop()` when done."""
 
-    def __init__(self, **options: Any):
+    def __init__(self, port: int | None = None, **options: Any):
         self.recorder = Recorder()
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port, **options)
         self.controller.start()
+        self.stopped = False
 
     def stop(self) -> None:
-        self.controller.stop()
+        if not self.stopped:  # stopping twice is fine
+            self.stopped = True
+            self.controller.stop()
 
     def settings(self) -> dict[str, Any]:
         """The app's configuration to send here in plain SMTP."""

@@ -26,13 +26,13 @@ def create_app(config: Config | dict[str, Any] | None = None, services: Any = No
         raise RuntimeError("create_app needs services; use bootstrap.create_app()")
     app.extensions["bpm"] = services
 
-    from web import auth, cases, cli, errors, health, i18n, tasks, views
+    from web import auth, cases, cli, errors, health, i18n, messages, tasks, views
 
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     views.init_app(app)
-    for blueprint in (health.bp, auth.bp, tasks.bp, cases.bp):
+    for blueprint in (health.bp, auth.bp, tasks.bp, cases.bp, messages.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

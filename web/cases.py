@@ -11,6 +11,7 @@ from flask_login import current_user
 import engine
 from engine import model
 from engine.errors import InvalidInput
+from engine.outbox import MESSAGE_ROLES
 from web.auth import STAFF, roles_required
 from web.deps import deps, services
 from web.views import local
@@ -76,6 +77,7 @@ def case(reference: str):  # type: ignore[no-untyped-def]
         timer_names={d.bpmn_id: d.name for d in view.case.deadlines},
         my_lanes=services().policy.lanes_for_roles(current_user.roles),
         can_record_status=bool(current_user.roles & set(STATUS_ROLES)),
+        can_act_on_messages=bool(current_user.roles & MESSAGE_ROLES),
     )  # fmt: skip
 
 

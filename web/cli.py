@@ -331,7 +331,11 @@ def _view_json(view: model.CaseView, personal: bool) -> dict[str, Any]:
             {"bpmn_id": d.bpmn_id, "name": d.name, "due": d.due.isoformat(), "passed": d.passed} for d in c.deadlines
         ],
         "work_items": [_item_json(i) for i in view.work_items],
-        "messages": [{"message": m.message, "status": m.status, "payload": m.payload} for m in view.outbox],
+        "messages": [
+            {"id": m.id, "message": m.message, "status": m.status, "attempts": m.attempts,
+             "last_error": m.last_error, "payload": m.payload}
+            for m in view.outbox
+        ],
         "events": [
             {"seq": e.seq, "type": e.type, "actor": e.actor, "at": e.at.isoformat(), "data": e.data}
             for e in view.events
