@@ -80,7 +80,9 @@ def message_id(outbox_id: str, policy: Policy) -> str:
 def recipient(personal: model.PersonalData | None) -> Address:
     """The customer's current address, or a permanent failure that staff can act on."""
     if personal is None or personal.erased_at is not None:
-        raise DeliveryFailed("The customer's personal data was erased: there is no address to write to.", permanent=True)
+        raise DeliveryFailed(
+            "The customer's personal data was erased: there is no address to write to.", permanent=True
+        )
     address = personal.email.strip()
     if not address:
         raise DeliveryFailed(
@@ -106,16 +108,16 @@ def render(language: str, name: str, context: dict[str, Any]) -> tuple[str, str]
     try:
         text = _env.get_template(f"{language}/{name}.txt").render(context)
     except jinja2.TemplateNotFound:
-        raise DeliveryFailed(f"There is no {language} e-mail template for the message '{name}'.", permanent=True) from None
+        raise DeliveryFailed(
+            f"There is no {language} e-mail template for the message '{name}'.", permanent=True
+        ) from None
     except jinja2.TemplateError as error:
         raise DeliveryFailed(f"The {language} template of '{name}' failed: {error}", permanent=True) from None
     subject, _, body = text.partition("\n")
     return subject.strip(), body.strip() + "\n"
 
 
-def letter_context(
-    message: model.OutboxMessage, personal: model.PersonalData | None, policy: Policy
-) -> dict[str, Any]:
+def letter_context(message: model.OutboxMessage, personal: model.PersonalData | None, policy: Policy) -> dict[str, Any]:
     """What templates may use: the reference, dates (Baku) with working days, customer-facing fields."""
     payload, calendar = message.payload, policy.calendar
     received = parse_moment(payload["received_at"]) if payload.get("received_at") else None

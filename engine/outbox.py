@@ -62,9 +62,7 @@ def send_due_messages(
     return delivery
 
 
-def _send_next(
-    uow: ports.UnitOfWork, clock: Clock, policy: Policy, mailer: ports.Mailer, seen: set[str]
-) -> str | None:
+def _send_next(uow: ports.UnitOfWork, clock: Clock, policy: Policy, mailer: ports.Mailer, seen: set[str]) -> str | None:
     now = clock.now()
     with uow:
         message = uow.outbox.claim_due(now, exclude=seen)

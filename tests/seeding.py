@@ -54,8 +54,14 @@ def _rows(sql: Engine, case_id: str) -> dict[str, Any]:
                 "events": sorted(all_of(t.events), key=lambda e: e["seq"]), "outbox": all_of(t.outbox)}  # fmt: skip
 
 
-def _clone(source: dict[str, Any], n: int, rows: dict[Any, list[dict[str, Any]]],
-           next_timer_at: Callable[[int], datetime | None] | None, with_messages: bool, prefix: str) -> str:  # fmt: skip
+def _clone(
+    source: dict[str, Any],
+    n: int,
+    rows: dict[Any, list[dict[str, Any]]],
+    next_timer_at: Callable[[int], datetime | None] | None,
+    with_messages: bool,
+    prefix: str,
+) -> str:
     new_id, reference = uuid.uuid4().hex, f"{prefix}-{n + 1:06d}"
     case = dict(source["case"], id=new_id, reference=reference, event_seq=0, event_hash="")
     if next_timer_at is not None:

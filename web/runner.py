@@ -100,7 +100,9 @@ def sweep(deps: dict[str, Any]) -> tuple[int, int, bool]:
     if fired:
         log.info("worker: advanced %d case(s)", fired)
     if delivery and delivery.handled:
-        log.info("worker: %d message(s) sent, %d deferred, %d failed", delivery.sent, delivery.deferred, delivery.failed)
+        log.info(
+            "worker: %d message(s) sent, %d deferred, %d failed", delivery.sent, delivery.deferred, delivery.failed
+        )
     return fired, delivery.sent if delivery else 0, fired >= BATCH or bool(delivery and delivery.handled >= BATCH)
 
 

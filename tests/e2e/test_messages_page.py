@@ -30,8 +30,8 @@ def test_a_failed_message_is_listed_with_the_reason_and_its_case(as_user, case, 
     page = officer.client.get("/messages").text
     assert case.case.reference in page and "no e-mail address (phone only)" in page
     assert f'id="message-{failed.id}"' in page
-    assert '>Messages</a>' in officer.client.get("/").text  # in the navigation
-    assert '>Messages</a>' not in as_user("intake").client.get("/").text
+    assert ">Messages</a>" in officer.client.get("/").text  # in the navigation
+    assert ">Messages</a>" not in as_user("intake").client.get("/").text
     case_page = officer.client.get(f"/cases/{case.case.reference}").text
     assert "failed" in case_page and "no e-mail address" in case_page and "Mark handled" in case_page
     assert "Mark handled" not in as_user("intake").client.get(f"/cases/{case.case.reference}").text

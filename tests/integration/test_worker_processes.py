@@ -54,8 +54,8 @@ def seed(pg, clock, policy, count):
 
 
 def start_worker(pg_url, smtp, *args):
-    env = dict(os.environ, DATABASE_URL=pg_url, COMPLAINTS_DEMO="1", COMPLAINTS_WORKER_POLL="0.2",
-               COMPLAINTS_SMTP_HOST="127.0.0.1", COMPLAINTS_SMTP_PORT=str(smtp.port), COMPLAINTS_SMTP_SECURITY="none")  # fmt: skip
+    env = dict(os.environ, DATABASE_URL=pg_url, COMPLAINTS_DEMO="1", COMPLAINTS_WORKER_POLL="0.2")
+    env.update(COMPLAINTS_SMTP_HOST="127.0.0.1", COMPLAINTS_SMTP_PORT=str(smtp.port), COMPLAINTS_SMTP_SECURITY="none")
     return subprocess.Popen([str(COMPLAINTS), "--now", AFTER_REVIEW_DEADLINE, "worker", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
 

@@ -50,8 +50,8 @@ def test_each_message_goes_out_once_with_a_message_id_made_from_its_outbox_id(sc
 
 def test_the_address_is_read_when_the_message_is_sent(scenario, smtp, mailer):
     case = scenario.start(phone=None, email=None)  # registered later, with an e-mail address
-    scenario.complete(case.case_id, "Task_Register", {"surname": "Əliyev", "given_name": "Rəşad",
-                                                       "description": "Broken", "email": "rashad@example.az"})  # fmt: skip
+    registered = {"surname": "Əliyev", "given_name": "Rəşad", "description": "Broken", "email": "rashad@example.az"}
+    scenario.complete(case.case_id, "Task_Register", registered)
     send(scenario, mailer)
     assert smtp.recorder.envelopes[0][1] == ["rashad@example.az"]
     assert "Rəşad" in smtp.recorder.accepted[0].get_content()
@@ -149,7 +149,9 @@ def test_a_message_without_a_template_fails_visibly(scenario, smtp, mailer):
         uow.outbox.add(odd)
         uow.commit()
     assert send(scenario, mailer).failed == 1
-    assert "no ru e-mail template for the message 'satisfaction_survey'" in outbox(scenario, case.case_id)[-1].last_error
+    assert (
+        "no ru e-mail template for the message 'satisfaction_survey'" in outbox(scenario, case.case_id)[-1].last_error
+    )
 
 
 def test_only_officers_and_supervisors_see_undelivered_messages(scenario):
