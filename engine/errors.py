@@ -77,8 +77,12 @@ class ProcessError(Exception):
 
 
 class DeliveryFailed(Exception):
-    """A message could not be handed to the mail server; `permanent` when retrying cannot help."""
+    """A message could not be handed to the mail server.
 
-    def __init__(self, message: str, *, permanent: bool = False):
+    `permanent`: retrying cannot help (no address, recipient refused); `unreachable`: the
+    server itself is down or refuses us, so the other messages need not be tried now.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False, unreachable: bool = False):
         super().__init__(message)
-        self.permanent = permanent
+        self.permanent, self.unreachable = permanent, unreachable

@@ -31,6 +31,14 @@ class Delivery:
     def handled(self) -> int:
         return self.sent + self.deferred + self.failed
 
+    def count(self, outcome: str) -> None:
+        if outcome == "sent":
+            self.sent += 1
+        elif outcome == "failed":
+            self.failed += 1
+        else:
+            self.deferred += 1
+
 
 def send_due_messages(
     *, uow: ports.UnitOfWork, clock: Clock, policy: Policy, mailer: ports.Mailer, limit: int = BATCH
@@ -41,7 +49,8 @@ def send_due_messages(
     the mail server and marked sent, so no two workers send it. A worker that dies in between
     leaves it pending: it goes out again with the same Message-ID, never lost. A temporary
     failure is retried 1 minute later, then at doubling intervals up to an hour, without end;
-    a permanent one (no address, a refused recipient) waits for staff.
+    a permanent one (no address, a refused recipient) waits for staff. When the server is
+    unreachable the round stops after that message: the rest wait for the next sweep.
     """
     delivery, seen = Delivery(), set[str]()
     with mailer:
@@ -58,7 +67,9 @@ def send_due_messages(
                 continue
             if outcome is None:
                 break
-            setattr(delivery, outcome, getattr(delivery, outcome) + 1)
+            delivery.count(outcome)
+            if outcome == "unreachable":
+                break  # the others wait for the next sweep rather than each wait out a timeout
     return delivery
 
 
@@ -69,15 +80,17 @@ def _send_next(uow: ports.UnitOfWork, clock: Clock, policy: Policy, mailer: port
         if message is None:
             return None
         seen.add(message.id)
+        outcome = "sent"
         try:
             mailer.send(mail.compose(message, uow.personal_data.for_case(message.case_id), policy=policy, now=now))
             message.status, message.sent_at, message.next_attempt_at = "sent", now, None
             message.attempts += 1
         except DeliveryFailed as failure:
             _note_failure(message, failure, now)
+            outcome = "failed" if failure.permanent else "unreachable" if failure.unreachable else "deferred"
         uow.outbox.save(message, expected="pending")
         uow.commit()
-    return {"sent": "sent", "failed": "failed"}.get(message.status, "deferred")
+    return outcome
 
 
 def _note_failure(message: model.OutboxMessage, failure: DeliveryFailed, now: datetime) -> None:

@@ -3,7 +3,9 @@
 A `with mailer:` block keeps one connection per thread for all its messages and closes it at
 the end. Errors become DeliveryFailed: permanent when the server refuses this message or its
 recipient for good (5xx), temporary for everything else (connection, 4xx, our own login or
-sender address), so a broken server or configuration never loses a message.
+sender address), so a broken server or configuration never loses a message. Failures that
+are not about the message (connection, TLS, login, sender) say the server is unreachable:
+the sweep stops there instead of waiting out a timeout for every message.
 """
 
 from __future__ import annotations
@@ -63,7 +65,9 @@ class SmtpMailer:
                                  permanent=error.smtp_code >= 500) from None  # fmt: skip
         except (smtplib.SMTPException, OSError) as error:
             self._drop()
-            raise DeliveryFailed(f"Could not hand the message to {self._where()}: {_describe(error)}") from None
+            raise DeliveryFailed(
+                f"Could not hand the message to {self._where()}: {_describe(error)}", unreachable=True
+            ) from None
 
     def _connection(self) -> smtplib.SMTP:
         connection = getattr(self._local, "connection", None)

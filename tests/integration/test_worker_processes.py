@@ -112,6 +112,7 @@ def test_a_worker_killed_mid_sweep_loses_nothing_and_does_nothing_twice(pg, pg_u
         me = blocker.execute(text("SELECT pg_backend_pid()")).scalar()
         waiting = text("SELECT count(*) FROM pg_stat_activity WHERE :me = ANY(pg_blocking_pids(pid))")
         while not blocker.execute(waiting, {"me": me}).scalar():
+            assert first.poll() is None
             time.sleep(0.01)
         fired_then = sum(timers_fired(pg).values())
         first.send_signal(signal.SIGKILL)

@@ -93,6 +93,18 @@ def test_smtp_down_defers_with_growing_waits_and_loses_nothing(scenario, smtp):
     assert outbox(scenario, case.case_id)[0].attempts == 9
 
 
+def test_while_the_server_is_down_a_sweep_tries_one_message_not_all(scenario, smtp):
+    port = smtp.port
+    smtp.stop()
+    mailer = SmtpMailer(SmtpSettings("127.0.0.1", port, security="none", timeout=5))
+    first, second = scenario.start(email="a@example.com"), scenario.start(email="b@example.com")
+    assert send(scenario, mailer).deferred == 1
+    attempts = [outbox(scenario, case.case_id)[0].attempts for case in (first, second)]
+    assert sorted(attempts) == [0, 1]  # the other one waits, untouched, for the next sweep
+    assert send(scenario, mailer).deferred == 1
+    assert [outbox(scenario, case.case_id)[0].attempts for case in (first, second)] == [1, 1]
+
+
 def test_a_server_that_answers_try_later_or_hangs_up_gets_the_message_once_in_the_end(scenario, smtp, mailer):
     case = scenario.start(email="aysel@example.com")
     for mode, error in (("tempfail", "451"), ("disconnect", "disconnect")):
