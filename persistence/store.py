@@ -6,6 +6,7 @@ FOR UPDATE SKIP LOCKED on PostgreSQL. Workflow state is stored as compressed JSO
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
@@ -67,8 +68,12 @@ _DROP_ITEMS = delete(t.work_items).where(
 )
 
 
-class SqlUnitOfWork:
-    """Re-enterable: each `with` block is a new transaction on a pooled connection."""
+class SqlUnitOfWork(threading.local):
+    """Re-enterable: each `with` block is a new transaction on a pooled connection.
+
+    Thread-local: `complaints run` shares one unit of work between the web server's threads
+    and the worker thread, and each thread's open transaction must stay its own.
+    """
 
     def __init__(self, engine: Engine, versions_cache: dict[str, model.ProcessVersion] | None = None):
         self.engine = engine

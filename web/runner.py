@@ -108,7 +108,11 @@ def sweep(deps: dict[str, Any]) -> tuple[int, int, bool]:
 
 def pause(poll: float, deps: dict[str, Any]) -> float:
     """Seconds until the next timer or message attempt is due, between MIN_PAUSE and `poll`."""
-    due = engine.next_work_at(uow=deps["uow"], messages=services().mailer is not None)
+    try:
+        due = engine.next_work_at(uow=deps["uow"], messages=services().mailer is not None)
+    except Exception:  # noqa: BLE001 - the worker loop outlives a database that is briefly away
+        log.exception("worker: could not read when work is next due; sleeping %s s", poll)
+        return poll
     if due is None:
         return poll
     return min(poll, max((due - deps["clock"].now()).total_seconds(), MIN_PAUSE))
