@@ -18,7 +18,7 @@ def test_threads_sharing_one_unit_of_work_keep_their_own_transactions(scenario):
         except Exception as error:  # noqa: BLE001 - collected and reported by the test
             errors.append(repr(error))
 
-    threads = [threading.Thread(target=read_and_write, args=(n,)) for n in range(4)]
+    threads = [threading.Thread(target=read_and_write, args=(n,), daemon=True) for n in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
