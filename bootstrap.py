@@ -6,11 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from engine import letters
 from engine.calendar import WorkingCalendar
 from engine.clock import Clock, SystemClock
 from engine.policy import Policy
 from persistence import db
 from persistence.memory import MemoryDatabase, MemoryUnitOfWork
+from persistence.smtp import SmtpMailer, SmtpSettings
 from persistence.store import SqlUnitOfWork
 
 
@@ -24,6 +26,7 @@ class Services:
     init_db: Callable[[], None] = lambda: None
     database_url: str = "memory"
     extras: dict[str, object] = field(default_factory=dict)
+    mailer: object | None = None  # None: no SMTP server configured, messages wait in the outbox
 
     def deps(self) -> dict[str, object]:
         """Keyword arguments for a use case: engine.start_case(..., **services.deps())."""
@@ -42,7 +45,31 @@ def policy_from(config: dict) -> Policy:
         lane_roles=dict(config.get("LANE_ROLES") or Policy().lane_roles),
         reference_prefix=config.get("REFERENCE_PREFIX", "MG"),
         process_key=config.get("PROCESS_KEY", "complaint_handling"),
+        mail_from=config.get("MAIL_FROM") or Policy.mail_from,
+        mail_languages=_languages(config.get("MAIL_LANGUAGES") or "ru,en"),
     )
+
+
+def _languages(text: str) -> tuple[str, ...]:
+    languages = tuple(dict.fromkeys(t.strip() for t in text.split(",") if t.strip()))
+    unknown = [code for code in languages if not (letters.TEMPLATES / code).is_dir()]
+    if unknown or not languages:
+        raise ValueError(f"COMPLAINTS_MAIL_LANGUAGES: no e-mail templates for {', '.join(unknown) or 'none given'}")
+    return languages
+
+
+def mailer_from(config: dict) -> SmtpMailer | None:
+    """The SMTP adapter from COMPLAINTS_SMTP_*; None when no host is configured."""
+    if not config.get("SMTP_HOST"):
+        return None
+    return SmtpMailer(
+        SmtpSettings(
+            host=config["SMTP_HOST"], port=int(config.get("SMTP_PORT") or 0),
+            security=config.get("SMTP_SECURITY") or "starttls", username=config.get("SMTP_USER") or "",
+            password=config.get("SMTP_PASSWORD") or "", timeout=float(config.get("SMTP_TIMEOUT") or 30),
+            ca_file=config.get("SMTP_CA_FILE") or None, helo=config.get("SMTP_HELO") or None,
+        )
+    )  # fmt: skip
 
 
 def sql_services(config: dict, clock: Clock | None = None) -> Services:
@@ -54,13 +81,15 @@ def sql_services(config: dict, clock: Clock | None = None) -> Services:
         init_db=lambda: db.upgrade(engine),
         database_url=engine.url.render_as_string(hide_password=True),
         extras={"engine": engine},
+        mailer=mailer_from(config),
     )
 
 
 def memory_services(config: dict, clock: Clock | None = None) -> Services:
     return Services(
-        uow=MemoryUnitOfWork(MemoryDatabase()), clock=clock or SystemClock(), policy=policy_from(config)
-    )
+        uow=MemoryUnitOfWork(MemoryDatabase()), clock=clock or SystemClock(), policy=policy_from(config),
+        mailer=mailer_from(config),
+    )  # fmt: skip
 
 
 def _dates(text: str | list) -> list[date]:

@@ -31,6 +31,13 @@ from engine.inbound import (
     receive_intake_message,
 )
 from engine.migration import migrate_cases, parse_mapping
+from engine.outbox import (
+    list_undelivered_messages,
+    mark_message_handled,
+    next_work_at,
+    retry_message,
+    send_due_messages,
+)
 from engine.privacy import erase_personal_data, log_personal_data_view
 from engine.reports import sla_report
 from engine.status import check_status
@@ -82,6 +89,11 @@ __all__ = [
     "fire_due_timers",
     "list_versions",
     "list_work_items",
+    "list_undelivered_messages",
+    "mark_message_handled",
+    "next_work_at",
+    "retry_message",
+    "send_due_messages",
     "record_status_request",
     "show_case",
     "start_case",

@@ -33,6 +33,10 @@ class VersionNotFound(NotFound):
     pass
 
 
+class MessageNotFound(NotFound):
+    pass
+
+
 class Forbidden(DomainError):
     """The actor's roles do not include the lane of the task."""
 
@@ -70,3 +74,15 @@ class InvalidBpmn(DomainError):
 
 class ProcessError(Exception):
     """The process itself failed (a script error, a sandbox violation, a runaway loop)."""
+
+
+class DeliveryFailed(Exception):
+    """A message could not be handed to the mail server.
+
+    `permanent`: retrying cannot help (no address, recipient refused); `unreachable`: the
+    server itself is down or refuses us, so the other messages need not be tried now.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False, unreachable: bool = False):
+        super().__init__(message)
+        self.permanent, self.unreachable = permanent, unreachable

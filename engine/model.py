@@ -152,19 +152,33 @@ class Event:
     hash: str = ""
 
 
+OUTBOX_STATES = ("pending", "sent", "failed", "handled")
+
+
 @dataclass
 class OutboxMessage:
-    """A message for the customer, written with the case change, sent later by the worker."""
+    """A message for the customer, written with the case change, sent later by the worker.
+
+    pending: due at `next_attempt_at` (at once when new, later after a temporary failure);
+    sent; failed: will not go out by itself (no address, refused) until staff retry it;
+    handled: staff told the customer another way (recorded in the case history).
+    """
 
     id: str
     case_id: str
     message: str
     payload: dict[str, Any]
     created_at: datetime
-    status: str = "pending"  # pending | sent | failed
+    status: str = "pending"
     attempts: int = 0
     sent_at: datetime | None = None
     last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    reference: str = ""  # the case's reference, filled in by listings (not stored)
+
+    def __post_init__(self) -> None:
+        if self.status == "pending" and self.next_attempt_at is None:
+            self.next_attempt_at = self.created_at  # a new message is due at once
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ class Policy:
     reference_prefix: str = "MG"
     process_key: str = "complaint_handling"
     at_risk_margin: int = 2  # working days before a deadline when a case is "at risk"
+    mail_from: str = "Music Gallery <complaints@musicgallery.az>"  # sender of messages to customers
+    mail_languages: tuple[str, ...] = ("ru", "en")  # each message carries these, in this order
 
     @cached_property
     def script_engine(self) -> spiff.ScriptEngine:

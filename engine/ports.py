@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any, Protocol
 
 from engine import model
@@ -23,6 +24,7 @@ class CaseStore(Protocol):
     def by_reference(self, reference: str) -> model.Case: ...  # raises CaseNotFound
     def save(self, case: model.Case) -> None: ...  # bumps revision; raises StaleCase
     def claim_due(self, now: datetime, exclude: set[str]) -> model.Case | None: ...  # O(due); locks on PG
+    def next_due(self) -> datetime | None: ...  # the earliest next_timer_at (one index probe)
     def next_sequence(self, year: int) -> int: ...
     def open_on(self, version_id: str) -> list[str]: ...  # ids of the open cases of a version
     def count(self) -> int: ...
@@ -64,6 +66,11 @@ class Outbox(Protocol):
     def add(self, message: model.OutboxMessage) -> None: ...
     def for_case(self, case_id: str) -> list[model.OutboxMessage]: ...
     def replace_payload(self, message_id: str, payload: dict[str, Any]) -> None: ...  # erasure only
+    def get(self, message_id: str) -> model.OutboxMessage: ...  # raises MessageNotFound
+    def claim_due(self, now: datetime, exclude: set[str]) -> model.OutboxMessage | None: ...  # locks on PG
+    def save(self, message: model.OutboxMessage, *, expected: str) -> None: ...  # Conflict unless status was `expected`
+    def listing(self, status: str, *, limit: int) -> list[model.OutboxMessage]: ...  # oldest first, with references
+    def next_due(self) -> datetime | None: ...  # the earliest next attempt of a pending message
 
 
 class InboundStore(Protocol):
@@ -116,3 +123,11 @@ class UnitOfWork(Protocol):
     def __exit__(self, *exc: object) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+
+
+class Mailer(Protocol):
+    """Hands e-mails to a mail server; one connection per `with` block, reused for its messages."""
+
+    def __enter__(self) -> Mailer: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def send(self, message: EmailMessage) -> None: ...  # raises errors.DeliveryFailed

@@ -152,5 +152,9 @@ def _payload(case: model.Case, message: spiff.Thrown) -> dict[str, Any]:
     """What a message template may use: the reference, deadlines and customer-facing fields."""
     payload = {k: message.data[k] for k in CUSTOMER_FIELDS if k in message.data}
     payload["reference"] = case.reference
-    payload["deadlines"] = [{"name": d.name, "due": d.due.isoformat()} for d in case.deadlines]
+    payload["received_at"] = case.received_at.isoformat()
+    payload["deadlines"] = [
+        {"bpmn_id": d.bpmn_id, "name": d.name, "due": d.due.isoformat(), "passed": d.passed, "warning": d.warning}
+        for d in case.deadlines
+    ]
     return payload

@@ -8,6 +8,7 @@ updates behave as they do in the database.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from engine import model
-from engine.errors import CaseNotFound, Conflict, NotFound, StaleCase, VersionNotFound
+from engine.errors import CaseNotFound, Conflict, MessageNotFound, NotFound, StaleCase, VersionNotFound
 
 
 @dataclass
@@ -52,6 +53,7 @@ class MemoryUnitOfWork:
             self.work = copy.deepcopy(self.db.tables)
         self.ops: list[Op] = []
         self.expected: dict[str, int] = {}
+        self.checks: list[Op] = []  # run on the shared tables at commit; raise to refuse it
         self.versions = _Versions(self)
         self.cases = _Cases(self)
         self.personal_data = _Personal(self)
@@ -78,12 +80,14 @@ class MemoryUnitOfWork:
                 current = self.db.tables.cases.get(case_id)
                 if current is not None and current.revision != revision:
                     raise StaleCase(f"Case {current.reference} was changed by someone else; reload it.")
+            for check in self.checks:
+                check(self.db.tables)
             for op in self.ops:
                 op(self.db.tables)
-        self.ops, self.expected = [], {}
+        self.ops, self.expected, self.checks = [], {}, []
 
     def rollback(self) -> None:
-        self.ops, self.expected = [], {}
+        self.ops, self.expected, self.checks = [], {}, []
 
 
 def _put(table: str, key: Any, value: Any) -> Op:
@@ -158,6 +162,9 @@ class _Cases(_Store):
     def open_on(self, version_id: str) -> list[str]:
         cases = [c for c in self.t.cases.values() if c.version_id == version_id and c.status == "open"]
         return [c.id for c in sorted(cases, key=lambda c: c.created_at)]
+
+    def next_due(self) -> datetime | None:
+        return min((c.next_timer_at for c in self.t.cases.values() if c.next_timer_at is not None), default=None)
 
     def next_sequence(self, year: int) -> int:
         number = self.t.sequences.get(year, 0) + 1
@@ -299,6 +306,37 @@ class _Outbox(_Store):
             t.outbox[message_id].payload = copy.deepcopy(frozen)
 
         self.uow.write(op)
+
+    def get(self, message_id: str) -> model.OutboxMessage:
+        if message_id not in self.t.outbox:
+            raise MessageNotFound(f"No message {message_id!r}.")
+        return copy.deepcopy(self.t.outbox[message_id])
+
+    def claim_due(self, now: datetime, exclude: set[str]) -> model.OutboxMessage | None:
+        due = [m for m in self._pending() if m.next_attempt_at <= now and m.id not in exclude]  # type: ignore[operator]
+        return copy.deepcopy(min(due, key=lambda m: m.next_attempt_at)) if due else None  # type: ignore[arg-type, return-value]
+
+    def save(self, message: model.OutboxMessage, *, expected: str) -> None:
+        def check(t: Tables) -> None:
+            current = t.outbox.get(message.id)
+            if current is None or current.status != expected:
+                raise Conflict("The message was changed meanwhile (sent, retried or handled); reload the page.")
+
+        check(self.t)
+        self.uow.checks.append(check)
+        self.uow.write(_put("outbox", message.id, dataclasses.replace(message, reference="")))
+
+    def listing(self, status: str, *, limit: int) -> list[model.OutboxMessage]:
+        found = sorted((m for m in self.t.outbox.values() if m.status == status), key=lambda m: m.created_at)
+        return [
+            dataclasses.replace(copy.deepcopy(m), reference=self.t.cases[m.case_id].reference) for m in found[:limit]
+        ]
+
+    def next_due(self) -> datetime | None:
+        return min((m.next_attempt_at for m in self._pending()), default=None)  # type: ignore[type-var]
+
+    def _pending(self) -> list[model.OutboxMessage]:
+        return [m for m in self.t.outbox.values() if m.status == "pending"]
 
 
 class _Users(_Store):

@@ -6,6 +6,7 @@ FOR UPDATE SKIP LOCKED on PostgreSQL. Workflow state is stored as compressed JSO
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
@@ -17,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from engine import model
-from engine.errors import CaseNotFound, Conflict, NotFound, StaleCase, VersionNotFound
+from engine.errors import CaseNotFound, Conflict, MessageNotFound, NotFound, StaleCase, VersionNotFound
 from persistence import tables as t
 from persistence.inbound import SqlAttachments, SqlInbound
 
@@ -71,8 +72,12 @@ _DROP_ITEMS = delete(t.work_items).where(
 )
 
 
-class SqlUnitOfWork:
-    """Re-enterable: each `with` block is a new transaction on a pooled connection."""
+class SqlUnitOfWork(threading.local):
+    """Re-enterable: each `with` block is a new transaction on a pooled connection.
+
+    Thread-local: `complaints run` shares one unit of work between the web server's threads
+    and the worker thread, and each thread's open transaction must stay its own.
+    """
 
     def __init__(self, engine: Engine, versions_cache: dict[str, model.ProcessVersion] | None = None):
         self.engine = engine
@@ -238,6 +243,9 @@ class SqlCases(_Table):
         query = query.order_by(t.cases.c.next_timer_at).limit(1).with_for_update(skip_locked=True)
         row = self.c.execute(query).first()
         return _case(row) if row else None
+
+    def next_due(self) -> datetime | None:
+        return self.c.execute(select(func.min(t.cases.c.next_timer_at))).scalar()
 
     def next_sequence(self, year: int) -> int:
         dialect = postgresql if self.c.dialect.name == "postgresql" else sqlite
@@ -405,7 +413,7 @@ class SqlEvents(_Table):
 
 class SqlOutbox(_Table):
     def add(self, message: model.OutboxMessage) -> None:
-        self._run(_INSERT[t.outbox], vars(message))
+        self._run(_INSERT[t.outbox], _message_row(message))
 
     def for_case(self, case_id: str) -> list[model.OutboxMessage]:
         rows = self.c.execute(select(t.outbox).where(t.outbox.c.case_id == case_id).order_by(t.outbox.c.created_at))
@@ -413,6 +421,54 @@ class SqlOutbox(_Table):
 
     def replace_payload(self, message_id: str, payload: dict[str, Any]) -> None:
         self._run(update(t.outbox).where(t.outbox.c.id == message_id).values(payload=payload))
+
+    def get(self, message_id: str) -> model.OutboxMessage:
+        row = self.c.execute(_SELECT_MESSAGE, {"b_id": message_id}).first()
+        if row is None:
+            raise MessageNotFound(f"No message {message_id!r}.")
+        return model.OutboxMessage(**row._mapping)
+
+    def claim_due(self, now: datetime, exclude: set[str]) -> model.OutboxMessage | None:
+        """The pending message due first, locked until commit (skipping those other workers hold)."""
+        o = t.outbox.c
+        query = select(t.outbox).where(o.status == "pending", o.next_attempt_at <= now)
+        if exclude:
+            query = query.where(o.id.not_in(sorted(exclude)))
+        query = query.order_by(o.next_attempt_at).limit(1).with_for_update(skip_locked=True)
+        row = self.c.execute(query).first()
+        return model.OutboxMessage(**row._mapping) if row else None
+
+    def save(self, message: model.OutboxMessage, *, expected: str) -> None:
+        values = {k: v for k, v in _message_row(message).items() if k in _MESSAGE_STATE}
+        values.update(b_id=message.id, b_status=expected)
+        if self._run(_SAVE_MESSAGE, values).rowcount != 1:
+            raise Conflict("The message was changed meanwhile (sent, retried or handled); reload the page.")
+
+    def listing(self, status: str, *, limit: int) -> list[model.OutboxMessage]:
+        o = t.outbox.c
+        query = (
+            select(t.outbox, t.cases.c.reference)
+            .join(t.cases, t.cases.c.id == o.case_id)
+            .where(o.status == status)
+            .order_by(o.created_at)
+            .limit(limit)
+        )
+        return [model.OutboxMessage(**row._mapping) for row in self.c.execute(query)]
+
+    def next_due(self) -> datetime | None:
+        o = t.outbox.c
+        return self.c.execute(select(func.min(o.next_attempt_at)).where(o.status == "pending")).scalar()
+
+
+_MESSAGE_STATE = ("status", "attempts", "sent_at", "last_error", "next_attempt_at")
+_SELECT_MESSAGE = select(t.outbox).where(t.outbox.c.id == bindparam("b_id"))
+_SAVE_MESSAGE = update(t.outbox).where(t.outbox.c.id == bindparam("b_id"), t.outbox.c.status == bindparam("b_status"))
+
+
+def _message_row(message: model.OutboxMessage) -> dict[str, Any]:
+    row = dict(vars(message))
+    del row["reference"]  # the case's, shown in listings, not stored twice
+    return row
 
 
 class SqlUsers(_Table):

@@ -150,8 +150,10 @@ outbox = Table(
     Column("attempts", Integer, nullable=False),
     Column("sent_at", UtcDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
+    Column("next_attempt_at", UtcDateTime, nullable=True),  # set while pending
     Index("ix_outbox_status_created", "status", "created_at"),
     Index("ix_outbox_case", "case_id"),
+    Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
 )  # fmt: skip
 
 reference_counters = Table(

@@ -11,6 +11,7 @@ from flask_login import current_user
 import engine
 from engine import model
 from engine.errors import InvalidInput
+from engine.outbox import MESSAGE_ROLES
 from web.auth import STAFF, roles_required
 from web.deps import deps, services
 from web.views import local
@@ -79,6 +80,7 @@ def case(reference: str):  # type: ignore[no-untyped-def]
         my_lanes=services().policy.lanes_for_roles(current_user.roles),
         can_record_status=bool(current_user.roles & set(STATUS_ROLES)),
         inbound_by_id={m.id: m for m in view.inbound},
+        can_act_on_messages=bool(current_user.roles & MESSAGE_ROLES),
     )  # fmt: skip
 
 

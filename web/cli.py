@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime
@@ -324,7 +325,9 @@ def show(case: str, personal: bool, as_json: bool, username: str | None = None) 
         click.echo(f"    {i.task_id[:8]}  {i.bpmn_id:<24} {i.name} ({i.lane})")
     click.echo("  messages to the customer:")
     for m in view.outbox:
-        click.echo(f"    {local(m.created_at)}  {m.message:<22} {m.status}")
+        tried = f" after {m.attempts} attempt(s)" if m.attempts else ""
+        problem = f" - {m.last_error}" if m.last_error and m.status != "sent" else ""
+        click.echo(f"    {local(m.created_at)}  {m.message:<22} {m.status}{tried}{problem}")
     click.echo("  history:")
     for e in view.events:
         click.echo(
@@ -341,7 +344,11 @@ def _view_json(view: model.CaseView, personal: bool) -> dict[str, Any]:
             {"bpmn_id": d.bpmn_id, "name": d.name, "due": d.due.isoformat(), "passed": d.passed} for d in c.deadlines
         ],
         "work_items": [_item_json(i) for i in view.work_items],
-        "messages": [{"message": m.message, "status": m.status, "payload": m.payload} for m in view.outbox],
+        "messages": [
+            {"id": m.id, "message": m.message, "status": m.status, "attempts": m.attempts,
+             "last_error": m.last_error, "payload": m.payload}
+            for m in view.outbox
+        ],
         "events": [
             {"seq": e.seq, "type": e.type, "actor": e.actor, "at": e.at.isoformat(), "data": e.data}
             for e in view.events
@@ -394,11 +401,16 @@ def password(username: str) -> None:
 
 
 @click.command()
-@click.option("--poll", type=float, help="Seconds between sweeps when nothing is due.")
-@click.option("--once", is_flag=True, help="One sweep, then exit.")
+@click.option("--poll", type=float, help="At most this many seconds between sweeps when nothing is due.")
+@click.option("--once", is_flag=True, help="Work off what is due now, then exit.")
 def worker(poll: float | None, once: bool) -> None:
-    """Run the timer worker: fire due timers, sleep, repeat."""
-    runner.run_worker(poll or current_app.config["WORKER_POLL_SECONDS"], once=once, clock_fn=clock)
+    """Run the worker: fire due timers, send due messages to customers, sleep until the next is due."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
+    if services().mailer is None:
+        click.echo("No SMTP server configured (COMPLAINTS_SMTP_HOST): messages to customers wait in the outbox.")
+    fired, sent = runner.run_worker(poll or current_app.config["WORKER_POLL_SECONDS"], once=once, clock_fn=clock)
+    if once:
+        click.echo(f"Fired due timers of {fired} case(s); sent {sent} message(s).")
 
 
 @click.command()

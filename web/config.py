@@ -38,6 +38,17 @@ class Config:
         self.STATUS_LIMIT_CLIENT = os.environ.get("COMPLAINTS_STATUS_LIMIT_CLIENT", "10 per minute;60 per hour")
         self.STATUS_LIMIT_REFERENCE = os.environ.get("COMPLAINTS_STATUS_LIMIT_REFERENCE", "5 per 10 minutes;20 per day")
         self.RATELIMIT_STORAGE_URI = os.environ.get("COMPLAINTS_RATELIMIT_STORAGE", "memory://")
+        # Messages to customers: no SMTP host means they wait in the outbox (visible to staff).
+        self.SMTP_HOST = os.environ.get("COMPLAINTS_SMTP_HOST", "")
+        self.SMTP_PORT = int(os.environ.get("COMPLAINTS_SMTP_PORT") or 0)
+        self.SMTP_SECURITY = os.environ.get("COMPLAINTS_SMTP_SECURITY", "starttls")
+        self.SMTP_USER = os.environ.get("COMPLAINTS_SMTP_USER", "")
+        self.SMTP_PASSWORD = os.environ.get("COMPLAINTS_SMTP_PASSWORD", "")
+        self.SMTP_TIMEOUT = float(os.environ.get("COMPLAINTS_SMTP_TIMEOUT") or 30)
+        self.SMTP_CA_FILE = os.environ.get("COMPLAINTS_SMTP_CA_FILE", "")
+        self.SMTP_HELO = os.environ.get("COMPLAINTS_SMTP_HELO", "")
+        self.MAIL_FROM = os.environ.get("COMPLAINTS_MAIL_FROM", "Music Gallery <complaints@musicgallery.az>")
+        self.MAIL_LANGUAGES = os.environ.get("COMPLAINTS_MAIL_LANGUAGES", "ru,en")
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -7,6 +7,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app
 from werkzeug.security import generate_password_hash
@@ -61,37 +62,72 @@ def create_demo_users() -> list[tuple[str, str]]:
     return created
 
 
+MIN_PAUSE = 0.5  # seconds: something due was left (locked by another worker, or failing): do not spin
+
+
 def run_worker(
     poll: float,
     *,
     once: bool = False,
     clock_fn: Callable[[], Clock] | None = None,
     stop: threading.Event | None = None,
-) -> None:
-    """Fire due timers in batches; sleep `poll` seconds whenever a sweep found less than a batch."""
+) -> tuple[int, int]:
+    """Fire due timers and send due messages in batches; returns (timers fired, messages sent).
+
+    After a sweep that found less than a full batch of either, sleep until the next timer or
+    message attempt is due, at most `poll` seconds. With `once`, work off what is due, then return.
+    """
     stop = stop or threading.Event()
+    fired_total = sent_total = 0
     while not stop.is_set():
         deps = services().deps()
         if clock_fn is not None:
             deps["clock"] = clock_fn()
-        fired = engine.fire_due_timers(limit=BATCH, **deps)
-        if fired:
-            log.info("timer worker: advanced %d case(s)", fired)
+        fired, sent, busy = sweep(deps)
+        fired_total, sent_total = fired_total + fired, sent_total + sent
+        if busy:
+            continue
         if once:
-            return
-        if fired < BATCH:
-            stop.wait(poll)
+            break
+        stop.wait(pause(poll, deps))
+    return fired_total, sent_total
+
+
+def sweep(deps: dict[str, Any]) -> tuple[int, int, bool]:
+    """One batch of timers, then one of messages; busy when either batch was full."""
+    fired = engine.fire_due_timers(limit=BATCH, **deps)
+    mailer = services().mailer
+    delivery = engine.send_due_messages(limit=BATCH, mailer=mailer, **deps) if mailer else None
+    if fired:
+        log.info("worker: advanced %d case(s)", fired)
+    if delivery and delivery.handled:
+        log.info(
+            "worker: %d message(s) sent, %d deferred, %d failed", delivery.sent, delivery.deferred, delivery.failed
+        )
+    return fired, delivery.sent if delivery else 0, fired >= BATCH or bool(delivery and delivery.handled >= BATCH)
+
+
+def pause(poll: float, deps: dict[str, Any]) -> float:
+    """Seconds until the next timer or message attempt is due, between MIN_PAUSE and `poll`."""
+    try:
+        due = engine.next_work_at(uow=deps["uow"], messages=services().mailer is not None)
+    except Exception:  # noqa: BLE001 - the worker loop outlives a database that is briefly away
+        log.exception("worker: could not read when work is next due; sleeping %s s", poll)
+        return poll
+    if due is None:
+        return poll
+    return min(poll, max((due - deps["clock"].now()).total_seconds(), MIN_PAUSE))
 
 
 def serve(app: Flask, host: str, port: int) -> None:
-    """The embedded product: the web app and a timer worker thread in one process."""
+    """The embedded product: the web app and a worker thread (timers and e-mail) in one process."""
     stop = threading.Event()
 
     def work() -> None:
         with app.app_context():
             run_worker(app.config["WORKER_POLL_SECONDS"], stop=stop)
 
-    thread = threading.Thread(target=work, name="timer-worker", daemon=True)
+    thread = threading.Thread(target=work, name="worker", daemon=True)
     thread.start()
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
+from engine.outbox import MESSAGE_ROLES
 from web.deps import services
 from web.i18n import LANGUAGES, locale
 
@@ -17,6 +18,14 @@ CHANNELS = {
     "live_chat": lazy_gettext("Live chat"), "call_centre": lazy_gettext("Call centre *1313"),
     "social": lazy_gettext("Social media"), "email": lazy_gettext("E-mail"),
     "store_book": lazy_gettext("Store complaints book"),
+}  # fmt: skip
+MESSAGE_NAMES = {
+    "acknowledgement": lazy_gettext("Acknowledgement"), "clarification_request": lazy_gettext("Clarification request"),
+    "delay_notice": lazy_gettext("Delay notice"), "written_response": lazy_gettext("Written response"),
+}  # fmt: skip
+MESSAGE_STATES = {
+    "pending": lazy_gettext("waiting to be sent"), "sent": lazy_gettext("sent"), "failed": lazy_gettext("failed"),
+    "handled": lazy_gettext("told another way"),
 }  # fmt: skip
 SLA = {
     "overdue": lazy_gettext("Overdue"),
@@ -68,6 +77,9 @@ def init_app(app: Flask) -> None:
         return {
             "CHANNELS": CHANNELS,
             "SLA": SLA,
+            "MESSAGE_NAMES": MESSAGE_NAMES,
+            "MESSAGE_STATES": MESSAGE_STATES,
+            "MESSAGE_ROLES": MESSAGE_ROLES,
             "LANGUAGES": LANGUAGES,
             "current_locale": locale,
             "clock_now": now,
