@@ -13,14 +13,18 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from engine import model
-from engine.errors import CaseNotFound, Conflict, MessageNotFound, NotFound, StaleCase, VersionNotFound
+from engine.errors import CaseNotFound, Conflict, StaleCase
 from persistence import tables as t
 from persistence.inbound import SqlAttachments, SqlInbound
+from persistence.outbox import SqlOutbox
+from persistence.processes import SqlDrafts, SqlVersions
+from persistence.rows import SqlStore
+from persistence.users import SqlUsers
 
 
 def encode_state(state: Mapping[str, Any]) -> bytes:
@@ -116,70 +120,6 @@ class SqlUnitOfWork(threading.local):
         self.transaction.rollback()
 
 
-class _Table:
-    def __init__(self, connection: Connection):
-        self.c = connection
-
-    def _run(self, statement: Any, rows: Any = None) -> Any:
-        """Execute a write; a concurrent writer or a duplicate key becomes a Conflict."""
-        try:
-            return self.c.execute(statement, rows)
-        except IntegrityError as error:
-            raise Conflict(f"Conflicting change: {error.orig}") from None
-        except OperationalError as error:
-            if "locked" in str(error.orig):
-                raise StaleCase("The case is being changed by someone else; try again.") from None
-            raise
-
-
-class SqlVersions(_Table):
-    def __init__(self, connection: Connection, cache: dict[str, model.ProcessVersion]):
-        super().__init__(connection)
-        self.cache = cache  # versions are immutable: cache them by id
-
-    def add(self, version: model.ProcessVersion) -> None:
-        try:
-            self.c.execute(insert(t.process_versions).values(**vars(version)))
-        except IntegrityError:
-            raise Conflict(
-                f"Another version of {version.process_key} was deployed at the same moment; "
-                "deploy again to add yours after it."
-            ) from None
-
-    def get(self, version_id: str) -> model.ProcessVersion:
-        if version_id not in self.cache:
-            row = self.c.execute(select(t.process_versions).where(t.process_versions.c.id == version_id)).first()
-            if row is None:
-                raise VersionNotFound(f"No process version {version_id!r}.")
-            self.cache[version_id] = model.ProcessVersion(**row._mapping)
-        return self.cache[version_id]
-
-    def latest(self, process_key: str) -> model.ProcessVersion | None:
-        query = (
-            select(t.process_versions.c.id)
-            .where(t.process_versions.c.process_key == process_key)
-            .order_by(t.process_versions.c.number.desc())
-            .limit(1)
-        )
-        version_id = self.c.execute(query).scalar()
-        return self.get(version_id) if version_id else None
-
-    def list(self, process_key: str | None = None) -> list[model.ProcessVersion]:
-        query = select(t.process_versions.c.id)
-        if process_key is not None:
-            query = query.where(t.process_versions.c.process_key == process_key)
-        return [self.get(version_id) for version_id in self.c.execute(query).scalars()]
-
-    def open_cases(self, process_key: str) -> dict[str, int]:
-        c = t.cases.c
-        query = (
-            select(c.version_id, func.count())
-            .where(c.process_key == process_key, c.status != "closed")
-            .group_by(c.version_id)
-        )
-        return {version_id: int(n) for version_id, n in self.c.execute(query)}
-
-
 def _case(row: Any) -> model.Case:
     values = dict(row._mapping)
     values["state"] = LazyState(values["state"])
@@ -212,7 +152,7 @@ def _case_row(case: model.Case) -> dict[str, Any]:
     return values
 
 
-class SqlCases(_Table):
+class SqlCases(SqlStore):
     def add(self, case: model.Case) -> None:
         self._run(_INSERT[t.cases], _case_row(case))
 
@@ -278,7 +218,7 @@ class SqlCases(_Table):
         return [_case(row) for row in self.c.execute(query)]
 
 
-class SqlPersonalData(_Table):
+class SqlPersonalData(SqlStore):
     def add(self, personal: model.PersonalData) -> None:
         self._run(_INSERT[t.personal_data], vars(personal))
 
@@ -291,7 +231,7 @@ class SqlPersonalData(_Table):
         self._run(update(t.personal_data).where(t.personal_data.c.id == personal.id).values(**values))
 
 
-class SqlPersonalDataViews(_Table):
+class SqlPersonalDataViews(SqlStore):
     def add(self, view: model.PersonalDataView) -> None:
         self._run(_INSERT[t.personal_data_views], vars(view))
 
@@ -301,7 +241,7 @@ class SqlPersonalDataViews(_Table):
         return [model.PersonalDataView(**row._mapping) for row in rows]
 
 
-class SqlWorkItems(_Table):
+class SqlWorkItems(SqlStore):
     def update(self, case_id: str, remove: Sequence[str], add: Sequence[model.WorkItem]) -> None:
         if remove:
             self._run(_DROP_ITEMS, {"b_case": case_id, "b_tasks": list(remove)})
@@ -388,7 +328,7 @@ def _is(column: Any, value: Any) -> Any:
     return column.is_(None) if value is None else column == value
 
 
-class SqlEvents(_Table):
+class SqlEvents(SqlStore):
     def append(self, event: model.Event) -> None:
         self._run(_INSERT[t.events], vars(event))
 
@@ -409,107 +349,3 @@ class SqlEvents(_Table):
     def replace_data(self, event: model.Event) -> None:
         e = t.events.c
         self._run(update(t.events).where(e.case_id == event.case_id, e.seq == event.seq).values(data=event.data))
-
-
-class SqlOutbox(_Table):
-    def add(self, message: model.OutboxMessage) -> None:
-        self._run(_INSERT[t.outbox], _message_row(message))
-
-    def for_case(self, case_id: str) -> list[model.OutboxMessage]:
-        rows = self.c.execute(select(t.outbox).where(t.outbox.c.case_id == case_id).order_by(t.outbox.c.created_at))
-        return [model.OutboxMessage(**row._mapping) for row in rows]
-
-    def replace_payload(self, message_id: str, payload: dict[str, Any]) -> None:
-        self._run(update(t.outbox).where(t.outbox.c.id == message_id).values(payload=payload))
-
-    def get(self, message_id: str) -> model.OutboxMessage:
-        row = self.c.execute(_SELECT_MESSAGE, {"b_id": message_id}).first()
-        if row is None:
-            raise MessageNotFound(f"No message {message_id!r}.")
-        return model.OutboxMessage(**row._mapping)
-
-    def claim_due(self, now: datetime, exclude: set[str]) -> model.OutboxMessage | None:
-        """The pending message due first, locked until commit (skipping those other workers hold)."""
-        o = t.outbox.c
-        query = select(t.outbox).where(o.status == "pending", o.next_attempt_at <= now)
-        if exclude:
-            query = query.where(o.id.not_in(sorted(exclude)))
-        query = query.order_by(o.next_attempt_at).limit(1).with_for_update(skip_locked=True)
-        row = self.c.execute(query).first()
-        return model.OutboxMessage(**row._mapping) if row else None
-
-    def save(self, message: model.OutboxMessage, *, expected: str) -> None:
-        values = {k: v for k, v in _message_row(message).items() if k in _MESSAGE_STATE}
-        values.update(b_id=message.id, b_status=expected)
-        if self._run(_SAVE_MESSAGE, values).rowcount != 1:
-            raise Conflict("The message was changed meanwhile (sent, retried or handled); reload the page.")
-
-    def listing(self, status: str, *, limit: int) -> list[model.OutboxMessage]:
-        o = t.outbox.c
-        query = (
-            select(t.outbox, t.cases.c.reference)
-            .join(t.cases, t.cases.c.id == o.case_id)
-            .where(o.status == status)
-            .order_by(o.created_at)
-            .limit(limit)
-        )
-        return [model.OutboxMessage(**row._mapping) for row in self.c.execute(query)]
-
-    def next_due(self) -> datetime | None:
-        o = t.outbox.c
-        return self.c.execute(select(func.min(o.next_attempt_at)).where(o.status == "pending")).scalar()
-
-
-_MESSAGE_STATE = ("status", "attempts", "sent_at", "last_error", "next_attempt_at")
-_SELECT_MESSAGE = select(t.outbox).where(t.outbox.c.id == bindparam("b_id"))
-_SAVE_MESSAGE = update(t.outbox).where(t.outbox.c.id == bindparam("b_id"), t.outbox.c.status == bindparam("b_status"))
-
-
-def _message_row(message: model.OutboxMessage) -> dict[str, Any]:
-    row = dict(vars(message))
-    del row["reference"]  # the case's, shown in listings, not stored twice
-    return row
-
-
-class SqlUsers(_Table):
-    def add(self, user: model.User) -> None:
-        self._run(insert(t.users).values(**dict(vars(user), roles=" ".join(sorted(user.roles)))))
-
-    def get(self, username: str) -> model.User | None:
-        row = self.c.execute(select(t.users).where(t.users.c.username == username)).first()
-        return _user(row) if row else None
-
-    def list(self) -> list[model.User]:
-        return [_user(row) for row in self.c.execute(select(t.users).order_by(t.users.c.username))]
-
-    def set_password(self, username: str, password_hash: str) -> None:
-        self._run(update(t.users).where(t.users.c.username == username).values(password_hash=password_hash))
-
-
-def _user(row: Any) -> model.User:
-    values = dict(row._mapping)
-    return model.User(**dict(values, roles=frozenset(values["roles"].split())))
-
-
-class SqlDrafts(_Table):
-    def add(self, draft: model.Draft) -> None:
-        self._run(insert(t.process_drafts).values(**vars(draft)))
-
-    def get(self, draft_id: str) -> model.Draft:
-        row = self.c.execute(select(t.process_drafts).where(t.process_drafts.c.id == draft_id)).first()
-        if row is None:
-            raise NotFound(f"No draft {draft_id!r}.")
-        return model.Draft(**row._mapping)
-
-    def save(self, draft: model.Draft) -> None:
-        values = {k: v for k, v in vars(draft).items() if k != "id"}
-        self._run(update(t.process_drafts).where(t.process_drafts.c.id == draft.id).values(**values))
-
-    def delete(self, draft_id: str) -> None:
-        self._run(delete(t.process_drafts).where(t.process_drafts.c.id == draft_id))
-
-    def list(self, process_key: str | None = None) -> list[model.Draft]:
-        query = select(t.process_drafts).order_by(t.process_drafts.c.updated_at.desc())
-        if process_key is not None:
-            query = query.where(t.process_drafts.c.process_key == process_key)
-        return [model.Draft(**row._mapping) for row in self.c.execute(query)]
