@@ -33,8 +33,9 @@ def open_draft(
         version = uow.versions.get(version_id) if version_id else uow.versions.latest(process_key)
         if version is None or version.process_key != process_key:
             raise VersionNotFound(f"No version of process '{process_key}' to start a draft from.")
-        forms = {path: json.dumps(form, indent=2, ensure_ascii=False) for path, form in version.forms.items()}
-        draft = model.Draft(new_id(), process_key, version.bpmn_xml, forms, actor.id, now, now, version.id)
+        draft = model.Draft(
+            new_id(), process_key, version.bpmn_xml, _forms_text(version), actor.id, now, now, version.id
+        )
         uow.drafts.add(draft)
         uow.commit()
     return draft
@@ -56,11 +57,8 @@ def upload_draft(
     _refuse_huge(bpmn_xml)
     now = clock.now()
     with uow:
-        latest = uow.versions.latest(process_key)
         if forms is None:
-            forms = {
-                p: json.dumps(f, indent=2, ensure_ascii=False) for p, f in (latest.forms if latest else {}).items()
-            }
+            forms = _forms_text(uow.versions.latest(process_key))
         draft = model.Draft(new_id(), process_key, bpmn_xml, dict(forms), actor.id, now, now, None, comment)
         draft.problems = _problems(draft, policy, clock)
         uow.drafts.add(draft)
@@ -143,6 +141,12 @@ def _problems(draft: model.Draft, policy: Policy, clock: Clock) -> list[str]:
     except InvalidBpmn as error:
         return list(error.problems)
     return [WARNING + w for w in checked.definition.warnings]
+
+
+def _forms_text(version: model.ProcessVersion | None) -> dict[str, str]:
+    """A version's forms as the editable JSON text a draft keeps."""
+    forms = version.forms if version else {}
+    return {path: json.dumps(form, indent=2, ensure_ascii=False) for path, form in forms.items()}
 
 
 def _form_bytes(draft: model.Draft) -> dict[str, bytes]:
