@@ -15,4 +15,9 @@ cp node_modules/bpmn-js-properties-panel/dist/bpmn-js-properties-panel.umd.js "$
 cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css "$out/bpmn-js/"
 cp node_modules/camunda-bpmn-moddle/resources/camunda.json "$out/bpmn-js/camunda-moddle.json"
 cp node_modules/chart.js/dist/chart.umd.js "$out/chart.umd.js"
+mkdir -p "$out/form-js"
+cp node_modules/@bpmn-io/form-js/dist/form-editor.umd.js "$out/form-js/"
+for css in form-js.css form-js-editor.css properties-panel.css draggle.css; do
+  cp "node_modules/@bpmn-io/form-js/dist/assets/$css" "$out/form-js/"
+done
 echo "vendored front-end assets into web/static/vendor"

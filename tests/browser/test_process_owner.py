@@ -59,3 +59,20 @@ def test_a_hostile_upload_shows_the_reason_and_cannot_be_deployed(page_as, live,
     screenshot(owner, "hostile-upload")
     versions = engine.list_versions(uow=live.app.extensions["bpm"].uow)
     assert [v.number for v in versions] == [1]
+
+
+def test_owner_designs_a_form_in_the_form_editor(page_as, live):
+    owner = page_as("owner")
+    owner.click("button:has-text('Edit as draft')")
+    owner.wait_for_selector("#modeler[data-ready=true]")
+    owner.click("details.forms-editor summary") if not owner.locator("details.forms-editor[open]").count() else None
+    owner.click("button.design-form[data-path='forms/analyse.form']")
+    owner.wait_for_selector("#form-designer[data-ready=true]")
+    screenshot(owner, "form-editor")
+    assert owner.locator("#form-designer-canvas .fjs-editor-container, #form-designer-canvas .fjs-container").count() >= 1
+    owner.click("#form-designer-apply")
+    text = owner.locator("textarea.form-json[data-path='forms/analyse.form']").input_value()
+    assert '"key": "decision"' in text  # the form came back from the editor intact
+    owner.click("#save")
+    owner.wait_for_selector("#save-state[data-saved]")
+    assert owner.locator("#problems .flash.success").count() == 1
