@@ -65,11 +65,12 @@ def test_owner_designs_a_form_in_the_form_editor(page_as, live):
     owner = page_as("owner")
     owner.click("button:has-text('Edit as draft')")
     owner.wait_for_selector("#modeler[data-ready=true]")
-    owner.click("details.forms-editor summary") if not owner.locator("details.forms-editor[open]").count() else None
+    if not owner.locator("details.forms-editor[open]").count():
+        owner.click("details.forms-editor summary")
     owner.click("button.design-form[data-path='forms/analyse.form']")
     owner.wait_for_selector("#form-designer[data-ready=true]")
     screenshot(owner, "form-editor")
-    assert owner.locator("#form-designer-canvas .fjs-editor-container, #form-designer-canvas .fjs-container").count() >= 1
+    assert owner.locator("#form-designer-canvas .fjs-container").count() >= 1
     owner.click("#form-designer-apply")
     text = owner.locator("textarea.form-json[data-path='forms/analyse.form']").input_value()
     assert '"key": "decision"' in text  # the form came back from the editor intact
