@@ -45,49 +45,71 @@ Op = Callable[[Tables], None]
 
 
 class MemoryUnitOfWork:
+    """Re-enterable like the SQL one; each thread's open transaction is its own."""
+
     def __init__(self, db: MemoryDatabase | None = None):
         self.db = db or MemoryDatabase()
+        self._local = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        # stores (uow.cases, ...) and transaction state live on this thread's transaction
+        if name.startswith("__") or name == "_local":
+            raise AttributeError(name)
+        return getattr(self._local.tx, name)
 
     def __enter__(self) -> MemoryUnitOfWork:
         with self.db.lock:
-            self.work = copy.deepcopy(self.db.tables)
-        self.ops: list[Op] = []
-        self.expected: dict[str, int] = {}
-        self.checks: list[Op] = []  # run on the shared tables at commit; raise to refuse it
-        self.versions = _Versions(self)
-        self.cases = _Cases(self)
-        self.personal_data = _Personal(self)
-        self.personal_data_views = _Views(self)
-        self.work_items = _WorkItems(self)
-        self.events = _Events(self)
-        self.outbox = _Outbox(self)
-        self.users = _Users(self)
-        self.drafts = _Drafts(self)
-        self.inbound = _Inbound(self)
-        self.attachments = _Attachments(self)
+            tables = copy.deepcopy(self.db.tables)
+        self._local.tx = _Transaction(self, tables)
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.rollback()
 
     def write(self, op: Op) -> None:
-        op(self.work)
-        self.ops.append(op)
+        tx = self._local.tx
+        op(tx.work)
+        tx.ops.append(op)
 
     def commit(self) -> None:
+        tx = self._local.tx
         with self.db.lock:
-            for case_id, revision in self.expected.items():
+            for case_id, revision in tx.expected.items():
                 current = self.db.tables.cases.get(case_id)
                 if current is not None and current.revision != revision:
                     raise StaleCase(f"Case {current.reference} was changed by someone else; reload it.")
-            for check in self.checks:
+            for check in tx.checks:
                 check(self.db.tables)
-            for op in self.ops:
+            for op in tx.ops:
                 op(self.db.tables)
-        self.ops, self.expected, self.checks = [], {}, []
+        tx.reset()
 
     def rollback(self) -> None:
-        self.ops, self.expected, self.checks = [], {}, []
+        self._local.tx.reset()
+
+
+class _Transaction:
+    """One thread's open transaction: a private copy of the tables and the writes to replay."""
+
+    def __init__(self, uow: MemoryUnitOfWork, tables: Tables):
+        self.work = tables
+        self.reset()
+        self.versions = _Versions(uow, tables)
+        self.cases = _Cases(uow, tables)
+        self.personal_data = _Personal(uow, tables)
+        self.personal_data_views = _Views(uow, tables)
+        self.work_items = _WorkItems(uow, tables)
+        self.events = _Events(uow, tables)
+        self.outbox = _Outbox(uow, tables)
+        self.users = _Users(uow, tables)
+        self.drafts = _Drafts(uow, tables)
+        self.inbound = _Inbound(uow, tables)
+        self.attachments = _Attachments(uow, tables)
+
+    def reset(self) -> None:
+        self.ops: list[Op] = []
+        self.expected: dict[str, int] = {}
+        self.checks: list[Op] = []  # run on the shared tables at commit; raise to refuse it
 
 
 def _put(table: str, key: Any, value: Any) -> Op:
@@ -96,9 +118,9 @@ def _put(table: str, key: Any, value: Any) -> Op:
 
 
 class _Store:
-    def __init__(self, uow: MemoryUnitOfWork):
+    def __init__(self, uow: MemoryUnitOfWork, tables: Tables):
         self.uow = uow
-        self.t = uow.work
+        self.t = tables
 
 
 class _Versions(_Store):

@@ -1,0 +1,156 @@
+"""Specs stored once per version; instances stored without them, converted without detours."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.deep_merge import DeepMerge
+
+from engine.errors import InvalidBpmn
+from engine.spiff.clocks import TaskIds
+from engine.spiff.scripts import ScriptEngine
+
+# --- serialization: the spec once per version, the instance without it ------------------
+
+
+class _InstanceConverter(BpmnWorkflowConverter):
+    """Serializes a workflow without its spec; restores it onto a spec restored once."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        # WorkflowConverter's fields without the spec, tasks converted by the fast path below.
+        dct = _workflow_dict(workflow)
+        dct["subprocesses"] = {
+            str(key): dict(
+                _workflow_dict(sub),
+                typename=_registry.typenames[type(sub)],
+                parent_task_id=str(sub.parent_task_id),
+                spec=sub.spec.name,
+            )  # fmt: skip
+            for key, sub in workflow.subprocesses.items()
+        }
+        dct["bpmn_events"] = []
+        task_ids = getattr(workflow, "task_ids", None)
+        if task_ids is not None:
+            dct["task_ids"] = {"namespace": str(task_ids.namespace), "issued": task_ids.issued}
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], bundle: Bundle | None = None) -> BpmnWorkflow:
+        assert bundle is not None, "restore needs the version's spec bundle"
+        workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dict(dct["subprocesses"]), workflow)
+        workflow.bpmn_events = []
+        if "task_ids" in dct:  # cases started before deterministic ids have none
+            workflow.task_ids = TaskIds(UUID(dct["task_ids"]["namespace"]), dct["task_ids"]["issued"])
+        return workflow
+
+
+def _workflow_dict(workflow: Any) -> dict[str, Any]:
+    return {
+        "data": _registry.convert(_registry.clean(workflow.data)),
+        "correlations": workflow.correlations,
+        "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "tasks": {str(task.id): _task_dict(task) for task in workflow.tasks.values()},
+        "root": str(workflow.task_tree.id),
+    }
+
+
+def _task_dict(task: Any) -> dict[str, Any]:
+    """SpiffWorkflow's TaskConverter.to_dict, without its per-value registry lookups."""
+    parent = task.parent
+    if parent is None:
+        data, delta = _registry.convert(task.data), {}
+    else:
+        data = {}
+        delta = {
+            "updates": _registry.convert(DeepMerge.get_updated_keys(parent.data, task.data)),
+            "deletions": DeepMerge.get_deleted_keys(parent.data, task.data),
+        }
+    return {
+        "typename": _registry.typenames[type(task)],
+        "id": str(task.id), "parent": str(task._parent) if parent is not None else None,
+        "children": [str(child) for child in task._children], "last_state_change": task.last_state_change,
+        "state": task.state, "task_spec": task.task_spec.name, "triggered": task.triggered,
+        "internal_data": _registry.convert(task.internal_data) if task.internal_data else {},
+        "data": data, "delta": delta,
+    }  # fmt: skip
+
+
+_registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+_InstanceConverter(BpmnWorkflow, _registry)
+_serializer = BpmnWorkflowSerializer(_registry)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The executable form of one process version (restored once, shared by its cases)."""
+
+    spec: Any
+    subprocess_specs: dict[str, Any]
+
+
+def parse(root: etree._Element, process_id: str) -> tuple[dict[str, Any], Bundle]:
+    """SpiffWorkflow's parse of checked XML: the serialized spec and the live bundle."""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    try:
+        parser.add_bpmn_xml(etree.ElementTree(root), filename="process.bpmn")
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except ValidationException as error:
+        if "RecursionError" in str(error):  # SpiffWorkflow wraps its own recursion limit
+            raise InvalidBpmn("The process is too long to parse (too many elements in a row).") from None
+        raise InvalidBpmn(_validation_message(error)) from None
+    except RecursionError:
+        raise InvalidBpmn("The process is too long to parse (too many elements in a row).") from None
+    except (SpiffWorkflowException, ValueError, KeyError) as error:
+        raise InvalidBpmn(f"SpiffWorkflow cannot run this process: {error}") from None
+    serialized = {
+        "spec": _registry.convert(spec),
+        "subprocess_specs": {k: _registry.convert(v) for k, v in subprocess_specs.items()},
+    }
+    return serialized, Bundle(spec, subprocess_specs)
+
+
+def _validation_message(error: ValidationException) -> str:
+    message = str(error.args[0] if error.args else error).rstrip(".")
+    message = message.replace("{http://www.omg.org/spec/BPMN/20100524/MODEL}", "bpmn:")
+    where = [
+        f"element '{error.id}'" if error.id else "",
+        f"line {error.line_number}" if error.line_number else "",
+    ]
+    where = [w for w in where if w]
+    return f"{message} ({', '.join(where)})." if where else f"{message}."
+
+
+def load_bundle(serialized: Mapping[str, Any]) -> Bundle:
+    return Bundle(
+        _registry.restore(serialized["spec"]),
+        {k: _registry.restore(v) for k, v in serialized["subprocess_specs"].items()},
+    )
+
+
+def snapshot(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The instance state to store: tasks, data, subprocesses; no spec."""
+    workflow.bpmn_events = []
+    return _registry.convert(workflow)
+
+
+def restore(state: Mapping[str, Any], bundle: Bundle, engine: ScriptEngine) -> BpmnWorkflow:
+    workflow = _registry.restore(dict(state), bundle=bundle)
+    workflow.script_engine = engine.spiff
+    return workflow
