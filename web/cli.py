@@ -425,6 +425,7 @@ def setup() -> None:
 def run(host: str, port: int) -> None:
     """Set up (database, process, demo users) and run the web process with a timer worker."""
     runner.prepare(echo=click.echo)
-    click.echo(f"Open http://{host}:{port}/ and sign in as a demo user (intake, officer, quality, supervisor, owner, auditor, dpo).")
+    click.echo(f"Open http://{host}:{port}/ and sign in as a demo user printed above")
+    click.echo("(intake, officer, quality, supervisor, owner, auditor, dpo); customers check /status.")
     click.echo("Lost a password? `complaints password USER` sets a new one. Stop with Ctrl-C.")
     runner.serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
