@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any, Protocol
@@ -23,7 +24,9 @@ class CaseStore(Protocol):
     def get(self, case_id: str) -> model.Case: ...  # raises CaseNotFound
     def by_reference(self, reference: str) -> model.Case: ...  # raises CaseNotFound
     def save(self, case: model.Case) -> None: ...  # bumps revision; raises StaleCase
-    def claim_due(self, now: datetime, exclude: set[str]) -> model.Case | None: ...  # O(due); locks on PG
+    # the due cases, soonest first: O(due), and locked (skipping locked ones) on PostgreSQL
+    def claim_due(self, now: datetime, limit: int, exclude: Collection[str] = ()) -> list[model.Case]: ...
+    def claim(self, case_id: str, now: datetime) -> model.Case | None: ...  # if still due and not locked
     def next_due(self) -> datetime | None: ...  # the earliest next_timer_at (one index probe)
     def next_sequence(self, year: int) -> int: ...
     def open_on(self, version_id: str) -> list[str]: ...  # ids of the open cases of a version
@@ -123,6 +126,7 @@ class UnitOfWork(Protocol):
     def __exit__(self, *exc: object) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+    def batched_writes(self) -> AbstractContextManager[None]: ...  # case-step writes sent together at its end
 
 
 class Mailer(Protocol):

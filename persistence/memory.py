@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -86,6 +87,9 @@ class MemoryUnitOfWork:
 
     def rollback(self) -> None:
         self._local.tx.reset()
+
+    def batched_writes(self) -> AbstractContextManager[None]:
+        return nullcontext()  # writes here are already applied together at commit
 
 
 class _Transaction:
@@ -174,12 +178,18 @@ class _Cases(_Store):
         case.revision += 1
         self.uow.write(_put("cases", case.id, case))
 
-    def claim_due(self, now: datetime, exclude: set[str]) -> model.Case | None:
+    def claim_due(self, now: datetime, limit: int, exclude: Collection[str] = ()) -> list[model.Case]:
         due = [
             c for c in self.t.cases.values()
             if c.next_timer_at is not None and c.next_timer_at <= now and c.id not in exclude
         ]  # fmt: skip
-        return copy.deepcopy(min(due, key=lambda c: c.next_timer_at)) if due else None  # type: ignore[arg-type, return-value]
+        due.sort(key=lambda c: c.next_timer_at)  # type: ignore[arg-type, return-value]
+        return copy.deepcopy(due[:limit])
+
+    def claim(self, case_id: str, now: datetime) -> model.Case | None:
+        case = self.t.cases.get(case_id)
+        due = case is not None and case.next_timer_at is not None and case.next_timer_at <= now
+        return copy.deepcopy(case) if due else None
 
     def open_on(self, version_id: str) -> list[str]:
         cases = [c for c in self.t.cases.values() if c.version_id == version_id and c.status == "open"]

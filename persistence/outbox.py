@@ -12,12 +12,12 @@ from engine.errors import Conflict, MessageNotFound
 from persistence import tables as t
 from persistence.rows import SqlStore
 
-_INSERT = t.outbox.insert()
+OUTBOX_INSERT = t.outbox.insert()
 
 
 class SqlOutbox(SqlStore):
     def add(self, message: model.OutboxMessage) -> None:
-        self._run(_INSERT, _message_row(message))
+        self._write(OUTBOX_INSERT, _message_row(message))
 
     def for_case(self, case_id: str) -> list[model.OutboxMessage]:
         rows = self.c.execute(select(t.outbox).where(t.outbox.c.case_id == case_id).order_by(t.outbox.c.created_at))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -18,12 +19,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from engine import model
-from engine.errors import CaseNotFound, Conflict, StaleCase
+from engine.errors import CaseNotFound, Conflict
 from persistence import tables as t
 from persistence.inbound import SqlAttachments, SqlInbound
-from persistence.outbox import SqlOutbox
+from persistence.outbox import OUTBOX_INSERT, SqlOutbox
 from persistence.processes import SqlDrafts, SqlVersions
-from persistence.rows import SqlStore
+from persistence.rows import SqlStore, write_batch
 from persistence.users import SqlUsers
 
 
@@ -65,15 +66,16 @@ class LazyState(Mapping[str, Any]):
 # Hot statements are built once: constructing them per call costs more than running them.
 _INSERT = {
     table: table.insert()
-    for table in (t.cases, t.events, t.work_items, t.outbox, t.personal_data, t.personal_data_views)
+    for table in (t.cases, t.events, t.work_items, t.personal_data, t.personal_data_views)
 }
 _SELECT_CASE = select(t.cases).where(t.cases.c.id == bindparam("b_id"))
 _SAVE_CASE = update(t.cases).where(t.cases.c.id == bindparam("b_id"), t.cases.c.revision == bindparam("b_revision"))
 _CASE_ITEMS = select(t.work_items).where(t.work_items.c.case_id == bindparam("b_case"))
-_DROP_ITEMS = delete(t.work_items).where(
-    t.work_items.c.case_id == bindparam("b_case"),
-    t.work_items.c.task_id.in_(bindparam("b_tasks", expanding=True)),
+_DROP_ITEM = delete(t.work_items).where(
+    t.work_items.c.case_id == bindparam("b_case"), t.work_items.c.task_id == bindparam("b_task")
 )
+# What one step of a case writes, in foreign-key order: these can be sent in batches.
+_STEP_WRITES = (_SAVE_CASE, _INSERT[t.events], _DROP_ITEM, _INSERT[t.work_items], OUTBOX_INSERT)
 
 
 class SqlUnitOfWork(threading.local):
@@ -109,6 +111,10 @@ class SqlUnitOfWork(threading.local):
                 self.transaction.rollback()
         finally:
             self.connection.close()
+
+    def batched_writes(self) -> AbstractContextManager[None]:
+        """Queue the writes of case steps and send them together (executemany) at the end."""
+        return write_batch(self.connection, _STEP_WRITES)
 
     def commit(self) -> None:
         try:
@@ -172,16 +178,20 @@ class SqlCases(SqlStore):
         values = _case_row(case)
         del values["id"]
         values.update(revision=case.revision + 1, b_id=case.id, b_revision=case.revision)
-        if self._run(_SAVE_CASE, values).rowcount != 1:
-            raise StaleCase(f"Case {case.reference} was changed by someone else meanwhile; reload it.")
+        stale = f"Case {case.reference} was changed by someone else meanwhile; reload it."
+        self._write(_SAVE_CASE, values, stale=stale)
         case.revision += 1
 
-    def claim_due(self, now: datetime, exclude: set[str]) -> model.Case | None:
+    def claim_due(self, now: datetime, limit: int, exclude: Collection[str] = ()) -> list[model.Case]:
         query = select(t.cases).where(t.cases.c.next_timer_at <= now)
         if exclude:
             query = query.where(t.cases.c.id.not_in(sorted(exclude)))
-        query = query.order_by(t.cases.c.next_timer_at).limit(1).with_for_update(skip_locked=True)
-        row = self.c.execute(query).first()
+        query = query.order_by(t.cases.c.next_timer_at).limit(limit).with_for_update(skip_locked=True)
+        return [_case(row) for row in self.c.execute(query)]
+
+    def claim(self, case_id: str, now: datetime) -> model.Case | None:
+        query = select(t.cases).where(t.cases.c.id == case_id, t.cases.c.next_timer_at <= now)
+        row = self.c.execute(query.with_for_update(skip_locked=True)).first()
         return _case(row) if row else None
 
     def next_due(self) -> datetime | None:
@@ -244,9 +254,9 @@ class SqlPersonalDataViews(SqlStore):
 class SqlWorkItems(SqlStore):
     def update(self, case_id: str, remove: Sequence[str], add: Sequence[model.WorkItem]) -> None:
         if remove:
-            self._run(_DROP_ITEMS, {"b_case": case_id, "b_tasks": list(remove)})
+            self._write(_DROP_ITEM, [{"b_case": case_id, "b_task": task_id} for task_id in remove])
         if add:
-            self._run(_INSERT[t.work_items], [_item_row(item) for item in add])
+            self._write(_INSERT[t.work_items], [_item_row(item) for item in add])
 
     def for_case(self, case_id: str) -> list[model.WorkItem]:
         rows = self.c.execute(_CASE_ITEMS, {"b_case": case_id})
@@ -330,7 +340,7 @@ def _is(column: Any, value: Any) -> Any:
 
 class SqlEvents(SqlStore):
     def append(self, event: model.Event) -> None:
-        self._run(_INSERT[t.events], vars(event))
+        self._write(_INSERT[t.events], vars(event))
 
     def for_case(self, case_id: str) -> list[model.Event]:
         e = t.events.c

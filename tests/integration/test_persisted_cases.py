@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 import engine
+from engine import workflows
 from engine.errors import StaleCase, TaskNotReady
 from persistence import db, tables
 from persistence.store import SqlUnitOfWork
@@ -120,6 +121,45 @@ def test_timer_sweep_reads_only_due_cases(scenario, sql_engine):
         event.remove(sql_engine, "before_cursor_execute", count)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 1 and "next_timer_at <=" in selects[0]
+
+
+def test_a_sweep_claims_its_due_cases_in_one_query_and_commits_them_together(scenario, sql_engine):
+    cases = [scenario.start() for _ in range(12)]
+    scenario.clock.set(datetime(2026, 3, 6, 9, tzinfo=BAKU))  # every review deadline has passed
+    statements, commits = [], []
+
+    from sqlalchemy import event
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(sql_engine, "before_cursor_execute", count)
+    event.listen(sql_engine, "commit", lambda conn: commits.append(conn))
+    try:
+        assert engine.fire_due_timers(**scenario.deps) == len(cases)
+    finally:
+        event.remove(sql_engine, "before_cursor_execute", count)
+    claims = [s for s in statements if "next_timer_at <=" in s]
+    assert len(claims) == 1 and len(commits) == 1
+    for case in cases:
+        assert [i.bpmn_id for i in scenario.view(case.case_id).work_items].count("Task_ReviewOverdue") == 1
+
+
+def test_a_broken_case_fails_alone_and_stays_due(scenario, sql_engine, caplog):
+    good, broken, other = (scenario.start() for _ in range(3))
+    with sql_engine.begin() as connection:  # a row whose workflow state cannot be read
+        connection.execute(
+            tables.cases.update().where(tables.cases.c.id == broken.case_id).values(state=b"not a state")
+        )
+    workflows._live.clear()  # the sweep reads each case from its row
+    scenario.clock.set(datetime(2026, 3, 6, 9, tzinfo=BAKU))
+    assert engine.fire_due_timers(**scenario.deps) == 2
+    assert f"case {broken.case_id} failed and was rolled back; it stays due" in caplog.text
+    for case in (good, other):
+        assert [e.type for e in scenario.view(case.case_id).events].count("timer_fired") == 1
+    with sql_engine.connect() as connection:
+        row = connection.execute(select(tables.cases).where(tables.cases.c.id == broken.case_id)).one()
+    assert row.state == b"not a state" and row.next_timer_at is not None
 
 
 def test_state_is_stored_without_the_spec_and_compressed(scenario, sql_engine):
