@@ -9,13 +9,18 @@ due. Each round adds `--due` fresh clones whose review deadline (a real BPMN tim
 state) has just passed and runs `engine.fire_due_timers` once, as the worker does, on a
 cold workflow cache. Printed per size (best and median of the rounds):
 
-* the whole sweep: claim, restore, fire and commit each due case (one transaction each);
-* finding the due cases: the time PostgreSQL spends in the claim statements
-  (`next_timer_at <= now ... FOR UPDATE SKIP LOCKED LIMIT 1`, one per case and one that
-  finds nothing), i.e. what could grow with the number of open cases;
+* the whole sweep: claim the due cases (one statement), restore, fire and project each,
+  write them all and commit (one transaction);
+* finding due: the time in the claim statement (`next_timer_at <= now ORDER BY
+  next_timer_at LIMIT 100 FOR UPDATE SKIP LOCKED`), the part that could grow with the
+  number of open cases;
+* database: every statement and the commit (claim included);
+* SpiffWorkflow alone: the in-memory engine firing the same 100 timers on workflows
+  already restored (no database, no restore, no snapshot), the floor of any sweep built
+  on it;
 * an idle sweep: nothing due, one index probe.
 
-Last line: `timer_sweep cases=N sweep_ms=X claims_ms=Y` for the largest size.
+Last line: `timer_sweep cases=N sweep_ms=X claims_ms=Y db_ms=Z spiff_ms=W` for the largest size.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import psycopg
 from sqlalchemy import Engine, event, text
 
 import engine
-from engine import workflows
+from engine import spiff, workflows
 from engine.clock import SettableClock
 from engine.policy import Policy
 from persistence import db
@@ -50,6 +55,8 @@ RECEIVED = datetime(2026, 3, 2, 6, tzinfo=UTC)  # Monday 2 March 2026, 10:00 in 
 class Round:
     sweep_ms: float
     claims_ms: float
+    db_ms: float
+    spiff_ms: float
     fired: int
 
 
@@ -61,25 +68,51 @@ class Size:
 
 
 @contextmanager
-def claim_timer(sql: Engine) -> Iterator[list[float]]:
-    """Milliseconds spent in each claim statement while the block runs."""
-    spent: list[float] = []
+def database_timer(sql: Engine) -> Iterator[dict[str, float]]:
+    """Milliseconds spent in statements and commits ("all") and in the claim while the block runs."""
+    spent = {"claims": 0.0, "all": 0.0}
 
-    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        conn.info["claim_started"] = time.perf_counter() if "FOR UPDATE SKIP LOCKED" in statement else None
+    def before(conn: Any, *args: Any) -> None:
+        conn.info["bench_started"] = time.perf_counter()
 
     def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        started = conn.info.pop("claim_started", None)
-        if started is not None:
-            spent.append((time.perf_counter() - started) * 1000)
+        took = (time.perf_counter() - conn.info.pop("bench_started")) * 1000
+        spent["all"] += took
+        if "FOR UPDATE SKIP LOCKED" in statement:
+            spent["claims"] += took
+
+    commit = sql.dialect.do_commit
+
+    def timed_commit(dbapi_connection: Any) -> None:
+        started = time.perf_counter()
+        commit(dbapi_connection)
+        spent["all"] += (time.perf_counter() - started) * 1000
 
     event.listen(sql, "before_cursor_execute", before)
     event.listen(sql, "after_cursor_execute", after)
+    sql.dialect.do_commit = timed_commit  # type: ignore[method-assign]
     try:
         yield spent
     finally:
         event.remove(sql, "before_cursor_execute", before)
         event.remove(sql, "after_cursor_execute", after)
+        sql.dialect.do_commit = commit  # type: ignore[method-assign]
+
+
+def spiff_alone(sql: Engine, scenario: Scenario, prefix: str) -> float:
+    """Milliseconds SpiffWorkflow takes to fire the round's due timers on live workflows."""
+    with sql.connect() as connection:
+        ids = connection.execute(text("SELECT id FROM cases WHERE reference LIKE :p"), {"p": f"{prefix}%"}).scalars()
+        ids = list(ids)
+    uow, now = scenario.uow, scenario.clock.now()
+    with uow:
+        cases = uow.cases.many(ids)
+        live = [(workflows.take(c, uow.versions.get(c.version_id), scenario.policy)) for c in cases]
+    started = time.perf_counter()
+    for workflow in live:
+        with spiff.running(workflow, now):
+            spiff.fire_timers(workflow)
+    return (time.perf_counter() - started) * 1000
 
 
 def grow(sql: Engine, source: str, have: int, want: int, due_at: datetime) -> None:
@@ -95,13 +128,16 @@ def grow(sql: Engine, source: str, have: int, want: int, due_at: datetime) -> No
 
 
 def one_round(sql: Engine, scenario: Scenario, source: str, due: int, number: int, due_at: datetime) -> Round:
-    clone_cases(sql, source, due, with_messages=False, prefix=f"MG-R{number}", next_timer_at=lambda n: due_at)
+    prefix = f"MG-R{number}"
+    clone_cases(sql, source, due, with_messages=False, prefix=prefix, next_timer_at=lambda n: due_at)
+    workflows._live.clear()
+    spiff_ms = spiff_alone(sql, scenario, prefix)
     workflows._live.clear()  # a worker restores what it fires from the stored state
-    with claim_timer(sql) as claims:
+    with database_timer(sql) as spent:
         started = time.perf_counter()
         fired = engine.fire_due_timers(limit=due, **scenario.deps)
         sweep_ms = (time.perf_counter() - started) * 1000
-    return Round(sweep_ms, sum(claims), fired)
+    return Round(sweep_ms, spent["claims"], spent["all"], spiff_ms, fired)
 
 
 def idle_sweep(scenario: Scenario) -> float:
@@ -111,7 +147,7 @@ def idle_sweep(scenario: Scenario) -> float:
 
 
 def claim_plan(sql: Engine, now: datetime) -> str:
-    query = text("EXPLAIN SELECT id FROM cases WHERE next_timer_at <= :now ORDER BY next_timer_at LIMIT 1 "
+    query = text("EXPLAIN SELECT id FROM cases WHERE next_timer_at <= :now ORDER BY next_timer_at LIMIT 100 "
                  "FOR UPDATE SKIP LOCKED")  # fmt: skip
     with sql.connect() as connection:
         return " / ".join(line.strip() for line in connection.execute(query, {"now": now}).scalars())
@@ -142,17 +178,24 @@ def run(url: str, sizes: list[int], due: int, rounds: int) -> list[Size]:
 
 def report(results: list[Size], due: int) -> None:
     print(f"Timer sweep on PostgreSQL, {due} due cases per sweep (ms; best / median of {len(results[0].rounds)}):")
-    print(f"  {'open cases':>10}  {'whole sweep':>17}  {'per case':>8}  {'finding due':>15}  {'idle sweep':>12}")
+    print(f"  {'open cases':>10}  {'whole sweep':>15}  {'per case':>8}  {'finding due':>11}  {'database':>13}"
+          f"  {'SpiffWorkflow alone':>19}  {'idle sweep':>11}")  # fmt: skip
     for s in results:
-        sweeps, claims = [r.sweep_ms for r in s.rounds], [r.claims_ms for r in s.rounds]
+        rounds = s.rounds
+
+        def cell(values: list[float], width: int, digits: int = 1) -> str:
+            text = f"{min(values):.{digits}f} / {statistics.median(values):.{digits}f}"
+            return f"{text:>{width}}"
+
         print(
-            f"  {s.cases:>10,}  {min(sweeps):7.1f} / {statistics.median(sweeps):7.1f}  {min(sweeps) / due:8.2f}"
-            f"  {min(claims):6.1f} / {statistics.median(claims):6.1f}"
-            f"  {min(s.idle_ms):5.2f} / {statistics.median(s.idle_ms):5.2f}"
+            f"  {s.cases:>10,}  {cell([r.sweep_ms for r in rounds], 15)}  {min(r.sweep_ms for r in rounds) / due:8.2f}"
+            f"  {cell([r.claims_ms for r in rounds], 11)}  {cell([r.db_ms for r in rounds], 13)}"
+            f"  {cell([r.spiff_ms for r in rounds], 19)}  {cell(s.idle_ms, 11, 2)}"
         )
-    last = results[-1]
-    print(f"timer_sweep cases={last.cases} sweep_ms={min(r.sweep_ms for r in last.rounds):.1f} "
-          f"claims_ms={min(r.claims_ms for r in last.rounds):.1f}")  # fmt: skip
+    last = results[-1].rounds
+    print(f"timer_sweep cases={results[-1].cases} sweep_ms={min(r.sweep_ms for r in last):.1f} "
+          f"claims_ms={min(r.claims_ms for r in last):.1f} db_ms={min(r.db_ms for r in last):.1f} "
+          f"spiff_ms={min(r.spiff_ms for r in last):.1f}")  # fmt: skip
 
 
 def main() -> None:
