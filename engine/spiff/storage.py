@@ -12,10 +12,15 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
+from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import InvalidBpmn
 from engine.spiff.clocks import TaskIds
@@ -48,14 +53,63 @@ class _InstanceConverter(BpmnWorkflowConverter):
     def from_dict(self, dct: dict[str, Any], bundle: Bundle | None = None) -> BpmnWorkflow:
         assert bundle is not None, "restore needs the version's spec bundle"
         workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        _tasks_from_dict(workflow, dct)
         self.set_default_attributes(workflow, dct)
-        self.subprocesses_from_dict(dict(dct["subprocesses"]), workflow)
+        _subprocesses_from_dict(self, dict(dct["subprocesses"]), workflow, workflow)
         workflow.bpmn_events = []
         if "task_ids" in dct:  # cases started before deterministic ids have none
             workflow.task_ids = TaskIds(UUID(dct["task_ids"]["namespace"]), dct["task_ids"]["issued"])
         return workflow
+
+
+def _tasks_from_dict(workflow: Any, dct: dict[str, Any]) -> None:
+    """SpiffWorkflow's TaskConverter.from_dict for a whole tree, parsing each task id once.
+
+    Parsing ids is a quarter of a restore when each parent and child reference is parsed
+    again; the steps and their order are otherwise SpiffWorkflow's (parents come first).
+    """
+    tasks: dict[str, Any] = dct["tasks"]
+    ids = {key: UUID(key) for key in tasks}
+    specs, events, restore = workflow.spec.task_specs, workflow.top_workflow.event_manager, _registry.restore
+    for key, item in tasks.items():
+        if item.get("typename") != "Task":
+            raise ValueError(f"unexpected task type {item.get('typename')!r}")
+        task_spec = specs.get(item["task_spec"])
+        task = Task(workflow, task_spec, state=item["state"], id=ids[key])
+        parent_key = item["parent"]
+        task._parent = (ids.get(parent_key) or UUID(parent_key)) if parent_key is not None else None
+        task._children = [ids.get(child) or UUID(child) for child in item["children"]]
+        task.last_state_change = item["last_state_change"]
+        task.triggered = item["triggered"]
+        task.internal_data = restore(item["internal_data"])
+        if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+            events.add_task(task)
+        delta, parent = item.get("delta"), task.parent
+        if delta and parent is not None:
+            data = DeepMerge.merge({}, parent.data)
+            data.update(restore(delta.get("updates", {})))
+            for name in delta.get("deletions", ()):
+                data.pop(name, None)
+        else:
+            data = restore(item["data"])
+        task.data = data
+    workflow.task_tree = workflow.tasks.get(ids[dct["root"]])
+
+
+def _subprocesses_from_dict(converter: Any, dct: dict[str, Any], workflow: Any, top: BpmnWorkflow) -> None:
+    """BpmnWorkflowConverter.subprocesses_from_dict: parents before the subprocesses they start."""
+    for task in list(workflow.tasks.values()):
+        if not (isinstance(task.task_spec, SubWorkflowTask) and str(task.id) in dct):
+            continue
+        item = dict(dct.pop(str(task.id)))
+        if item.get("typename") != "BpmnSubWorkflow":
+            raise ValueError(f"unexpected subprocess type {item.get('typename')!r}")
+        sub = BpmnSubWorkflow(top.subprocess_specs.get(task.task_spec.spec), task.id, top, deserializing=True)
+        _tasks_from_dict(sub, item)
+        converter.set_default_attributes(sub, item)
+        top.subprocesses[task.id] = sub
+        sub.completed_event.connect(task.task_spec._on_subworkflow_completed, task)
+        _subprocesses_from_dict(converter, dct, sub, top)
 
 
 def _workflow_dict(workflow: Any) -> dict[str, Any]:
