@@ -119,5 +119,6 @@ def test_the_embedded_worker_thread_fires_timers_and_sends_mail(tmp_path, smtp, 
     finally:
         stop.set()
         thread.join(timeout=10)
+    view = engine.show_case(progress.case_id, uow=services.uow)  # the worker marks a message sent after handing it over
     assert [m.status for m in view.outbox] == ["sent"]
     assert "Task_ReviewOverdue" in {i.bpmn_id for i in view.work_items}
