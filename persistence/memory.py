@@ -183,7 +183,7 @@ class _Cases(_Store):
             c for c in self.t.cases.values()
             if c.next_timer_at is not None and c.next_timer_at <= now and c.id not in exclude
         ]  # fmt: skip
-        due.sort(key=lambda c: c.next_timer_at)  # type: ignore[arg-type, return-value]
+        due.sort(key=lambda c: c.next_timer_at)  # type: ignore[arg-type]
         return copy.deepcopy(due[:limit])
 
     def claim(self, case_id: str, now: datetime) -> model.Case | None:

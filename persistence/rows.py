@@ -55,26 +55,24 @@ class SqlStore:
     def __init__(self, connection: Connection):
         self.c = connection
 
-    def _run(self, statement: Any, rows: Any = None) -> Any:
-        """Execute a write now (after any queued ones); clashes become Conflicts."""
-        batch = self.c.info.get(_BATCH)
-        if batch is not None:
-            batch.send(self)
-        return self._execute(statement, rows)
-
-    def _write(self, statement: Any, rows: Any, *, stale: str | None = None) -> None:
-        """A write whose result is not read: queued while a batch is open, else run now.
+    def _run(self, statement: Any, rows: Any = None, stale: str | None = None) -> Any:
+        """Execute a write now (after any queued ones); clashes become Conflicts.
 
         With `stale`, every row given must change exactly one row (the optimistic lock on a
         revision) or StaleCase(stale) is raised.
         """
         batch = self.c.info.get(_BATCH)
-        if batch is not None and batch.takes(statement):
-            batch.add(statement, rows, stale)
-            return
         if batch is not None:
             batch.send(self)
-        self._execute(statement, rows, stale)
+        return self._execute(statement, rows, stale)
+
+    def _write(self, statement: Any, rows: Any, *, stale: str | None = None) -> None:
+        """A write whose result is not read: queued while a batch takes it, else run now."""
+        batch = self.c.info.get(_BATCH)
+        if batch is not None and batch.takes(statement):
+            batch.add(statement, rows, stale)
+        else:
+            self._run(statement, rows, stale)
 
     def _execute(self, statement: Any, rows: Any = None, stale: str | None = None) -> Any:
         try:
