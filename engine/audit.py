@@ -166,9 +166,9 @@ def case_history(reference_or_id: str, *, uow: ports.UnitOfWork, clock: Clock, p
         versions = {v: uow.versions.get(v) for v in replay.versions_used(case, events)}
         views = uow.personal_data_views.for_case(case.id)
         personal = uow.personal_data.for_case(case.id)
-    points = sla.checkpoints(case, events, policy.calendar, clock.now())
-    erased = bool(personal and personal.erased_at)
     version = versions[case.version_id]
+    points = sla.checkpoints(case, events, policy.calendar, clock.now(), workflows.scopes(version))
+    erased = bool(personal and personal.erased_at)
     return CaseHistory(case, version, events, points, check(case, events, versions, policy), views, erased)
 
 
@@ -194,7 +194,7 @@ def elements(event: model.Event) -> list[str]:
     """The BPMN elements an event is about (what the step-through highlights)."""
     if event.type == "task_completed":
         return [event.data.get("bpmn_id", "")]
-    if event.type == "timer_fired":
+    if event.type in ("timer_fired", "case_started"):
         return list(event.data.get("timers", []))
     return []
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date
 from typing import Any
 
-from engine import forms, history, model, ports, spiff, workflows
+from engine import deadlines, forms, history, model, ports, spiff, workflows
 from engine.clock import Clock
 from engine.errors import (
     CaseNotFound,
@@ -91,6 +92,8 @@ def open_case(
     _fail_if(case, error)
     changes = workflows.project(case, version, workflow, thrown, now, set())
     started = {"version_id": version.id, "data": data, "personal_data_id": personal.id, "after": changes.after}
+    if changes.fired:  # received long enough ago that deadlines passed before it was entered
+        started["timers"] = changes.fired
     events = [history.record(case, "case_started", actor.id, now, started)]
     events += _failure_event(case, error, actor, now)
     workflows.store(uow, case, events, changes, new=True)
@@ -133,10 +136,11 @@ def complete_task(
             values["missing"] = _update_personal(uow, case, personal_fields)
         workflow = workflows.take(case, version, policy)
         before = workflows.ready_ids(workflow)
+        promised = _promise(case, version, item, values, now, policy)
         with spiff.running(workflow, now):
             thrown, error = _run(lambda: spiff.complete(workflow, task_id, values))
         _fail_if(case, error)
-        changes = workflows.project(case, version, workflow, thrown, now, before)
+        changes = workflows.project(case, version, workflow, thrown, now, before, promised)
         done = {
             "task_id": task_id,
             "bpmn_id": item.bpmn_id,
@@ -231,9 +235,9 @@ def process_diagram(reference_or_id: str, *, uow: ports.UnitOfWork) -> bytes:
 
 
 def status_answer(case: model.Case, events: list[model.Event]) -> model.StatusAnswer:
-    """Stage, the resolution deadline (the latest pending SLA timer) and the latest delay."""
+    """Stage, the date we answer by (the case's binding deadline, moved by any delay) and the latest delay."""
     delays = [e.data["data"] for e in events if e.type == "task_completed" and "new_date" in e.data.get("data", {})]
-    latest = max((d.due for d in case.deadlines if not d.passed and not d.warning), default=None)
+    latest = deadlines.answer_by(case.deadlines)
     delay = delays[-1] if delays else {}
     return model.StatusAnswer(
         case.reference, case.stage, case.status, latest, delay.get("delay_reason"), delay.get("new_date")
@@ -282,6 +286,18 @@ def _ready_item(uow: ports.UnitOfWork, case: model.Case, task_id: str) -> model.
                 completed_by=event.actor,
             )
     raise TaskNotFound(f"Case {case.reference} has no ready task {task_id!r}.")
+
+
+def _promise(
+    case: model.Case, version: model.ProcessVersion, item: model.WorkItem, values: Mapping[str, Any], now: Any,
+    policy: Policy,
+) -> model.Deadline | None:  # fmt: skip
+    """A delay notice's new date (a `new_date` field), as a deadline fact that moves the task's deadlines."""
+    new_date = values.get("new_date")
+    if not isinstance(new_date, str) or not new_date:
+        return None
+    due = policy.calendar.end_of_day(date.fromisoformat(new_date)).astimezone(UTC)
+    return deadlines.promise(case.deadlines, item.task_id, item.bpmn_id, due, workflows.scopes(version), now)
 
 
 def _update_personal(uow: ports.UnitOfWork, case: model.Case, values: Mapping[str, Any]) -> list[str]:

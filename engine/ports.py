@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from email.message import EmailMessage
@@ -49,6 +49,7 @@ class PersonalDataViews(Protocol):
 
 class WorkItemStore(Protocol):
     def update(self, case_id: str, remove: Sequence[str], add: Sequence[model.WorkItem]) -> None: ...
+    def set_due(self, case_id: str, dues: Mapping[str, datetime | None]) -> None: ...  # task id -> new due
     def for_case(self, case_id: str) -> list[model.WorkItem]: ...
     def listing(
         self, lanes: Sequence[str], *, assignee: str | None = None, limit: int = 50, offset: int = 0

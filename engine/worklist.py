@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from engine import model, ports
+from engine import deadlines, model, ports
 from engine.clock import Clock
 from engine.errors import Conflict, Forbidden, InvalidInput, TaskNotFound
 from engine.policy import Policy
@@ -71,11 +71,7 @@ def task_list(filters: Filters, *, uow: ports.UnitOfWork, clock: Clock, policy: 
 
 def sla_state(due: datetime | None, now: datetime, policy: Policy) -> str:
     """Overdue once the deadline passed; at risk within the margin (working days) before it."""
-    if due is None:
-        return "on_time"
-    if due < now:
-        return "overdue"
-    return "at_risk" if due <= policy.calendar.deadline(now, policy.at_risk_margin) else "on_time"
+    return deadlines.sla_state(due, now, policy.calendar.deadline(now, policy.at_risk_margin))
 
 
 def claim_task(

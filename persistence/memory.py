@@ -10,13 +10,13 @@ from __future__ import annotations
 import copy
 import dataclasses
 import threading
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine import model
+from engine import deadlines, model
 from engine.errors import CaseNotFound, Conflict, MessageNotFound, NotFound, StaleCase, VersionNotFound
 
 
@@ -251,6 +251,16 @@ class _WorkItems(_Store):
 
         self.uow.write(op)
 
+    def set_due(self, case_id: str, dues: Mapping[str, datetime | None]) -> None:
+        dues = dict(dues)
+
+        def op(t: Tables) -> None:
+            for task_id, due in dues.items():
+                if (case_id, task_id) in t.work_items:
+                    t.work_items[(case_id, task_id)].due_at = due
+
+        self.uow.write(op)
+
     def for_case(self, case_id: str) -> list[model.WorkItem]:
         return [copy.deepcopy(i) for (c, _), i in self.t.work_items.items() if c == case_id]
 
@@ -299,9 +309,7 @@ class _WorkItems(_Store):
 
 
 def _sla(item: model.WorkItem, f: Any) -> str:
-    if item.due_at is None or item.due_at > f.at_risk_before:
-        return "on_time"
-    return "overdue" if item.due_at < f.now else "at_risk"
+    return deadlines.sla_state(item.due_at, f.now, f.at_risk_before)
 
 
 class _Events(_Store):

@@ -318,11 +318,13 @@ def show(case: str, personal: bool, as_json: bool, username: str | None = None) 
         click.echo(f"  description: {p.description}")
     click.echo("  deadlines:")
     for d in c.deadlines:
-        state = "passed" if d.passed else countdown(d.due, now)
-        click.echo(f"    {d.name:<34} {local(d.due)}  {state}")
+        state = d.state(now)
+        shown = countdown(d.due, now) if state in ("pending", "passed") and d.binding else state
+        click.echo(f"    {'New date (delay notice)' if d.kind == 'promise' else d.name:<34} {local(d.due)}  {shown}")
     click.echo("  ready tasks:")
     for i in view.work_items:
-        click.echo(f"    {i.task_id[:8]}  {i.bpmn_id:<24} {i.name} ({i.lane})")
+        due = f"due {local(i.due_at)} {countdown(i.due_at, now)}"
+        click.echo(f"    {i.task_id[:8]}  {i.bpmn_id:<24} {i.name} ({i.lane})  {due}")
     click.echo("  messages to the customer:")
     for m in view.outbox:
         tried = f" after {m.attempts} attempt(s)" if m.attempts else ""
@@ -341,8 +343,10 @@ def _view_json(view: model.CaseView, personal: bool) -> dict[str, Any]:
         "reference": c.reference, "id": c.id, "status": c.status, "stage": c.stage, "channel": c.channel,
         "received_at": c.received_at.isoformat(), "error": c.error, "revision": c.revision,
         "deadlines": [
-            {"bpmn_id": d.bpmn_id, "name": d.name, "due": d.due.isoformat(), "passed": d.passed} for d in c.deadlines
-        ],
+            {"bpmn_id": d.bpmn_id, "name": d.name, "kind": d.kind, "due": d.due.isoformat(), "passed": d.passed,
+             "settled_at": d.settled_at.isoformat() if d.settled_at else None}
+            for d in c.deadlines
+        ],  # fmt: skip
         "work_items": [_item_json(i) for i in view.work_items],
         "messages": [
             {"id": m.id, "message": m.message, "status": m.status, "attempts": m.attempts,

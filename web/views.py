@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
+from engine import deadlines, model
 from engine.outbox import MESSAGE_ROLES
 from web.deps import services
 from web.i18n import LANGUAGES, locale
@@ -32,6 +33,10 @@ SLA = {
     "at_risk": lazy_gettext("At risk"),
     "on_time": lazy_gettext("On time"),
 }
+DEADLINE_STATES = {
+    "met": lazy_gettext("Met"), "missed": lazy_gettext("Missed"), "cancelled": lazy_gettext("Not needed"),
+    "passed": lazy_gettext("Passed"), "pending": lazy_gettext("Pending"), "moved": lazy_gettext("Moved"),
+}  # fmt: skip
 
 
 def now() -> datetime:
@@ -62,15 +67,27 @@ def sla(due: datetime | None) -> str:
     if "sla_now" not in g:  # one "now" and one at-risk threshold per page
         g.sla_now = now()
         g.sla_risk = services().policy.calendar.deadline(g.sla_now, services().policy.at_risk_margin)
-    if due is None or due > g.sla_risk:
-        return "on_time"
-    return "overdue" if due < g.sla_now else "at_risk"
+    return deadlines.sla_state(due, g.sla_now, g.sla_risk)
+
+
+def deadline_line(deadline: model.Deadline, case: model.Case) -> tuple[str, str, str]:
+    """(badge, state, detail) of one of a case's deadlines as its page shows it."""
+    state = deadline.state(now())
+    if state in ("met", "missed", "cancelled") or deadline.kind in ("warning", "wait"):
+        badge = {"missed": "overdue", "passed": "at_risk"}.get(state, "on_time")
+        return badge, str(DEADLINE_STATES[state]), countdown(deadline.due) if state == "pending" else ""
+    moved = deadlines.moved_due(deadline, case.deadlines)
+    if moved != deadline.due:
+        return "on_time", str(DEADLINE_STATES["moved"]), _("new date %(d)s", d=local(moved, "%d.%m.%Y"))
+    badge = sla(deadline.due)
+    return badge, str(SLA[badge]), countdown(deadline.due)
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(local, "local")
     app.add_template_filter(countdown, "countdown")
     app.add_template_filter(sla, "sla")
+    app.add_template_global(deadline_line, "deadline_line")
 
     @app.context_processor
     def shared() -> dict[str, Any]:
