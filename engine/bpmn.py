@@ -69,7 +69,9 @@ DEFAULT_LANE = "officer"  # complaint officers take the user tasks of a process 
 FORM_PATH = re.compile(r"forms/[\w.-]+\.form", re.UNICODE)
 
 
-ISO_LIKE = re.compile(r"(R\d*/)?P[\dYMWDTHS.]+|\d{4}-\d\d-\d\dT[\d:.+Z-]+")  # an unquoted timer literal
+# A timer text that is a whole ISO 8601 duration (P..), repeating interval (R../..) or date
+# (2026-.., 2026W..) is that literal value, quoted or not, as Camunda Modeler writes it.
+ISO_LITERAL = re.compile(r"(R\d*/)?(P[\dT]|\d{4}-?(\d\d|W\d))[\dA-Za-z:.,+/-]*")
 
 
 TIMER_FUNCTIONS = frozenset({"deadline", "at_risk", "end_of_day"})
@@ -231,6 +233,12 @@ def _form_of(task: etree._Element) -> str | None:
         if prop.get("name") == "formJsonSchemaFilename":
             form = form or prop.get("value")
     return form.strip() if form else None
+
+
+def timer_literal(text: str | None) -> str | None:
+    """The ISO 8601 value an unquoted timer text is (e.g. PT10S); None for an expression."""
+    text = (text or "").strip()
+    return text if ISO_LITERAL.fullmatch(text) else None
 
 
 def within(processes: Sequence[etree._Element], *kinds: str) -> Iterator[etree._Element]:

@@ -1,7 +1,7 @@
 """What runs inside the processes: timers, conditions, scripts and loops, checked before deploy.
 
-Timers are quoted ISO 8601 literals, case data names or a call of a working-day function on
-case data; conditions are comparisons over case data; scripts must
+Timers are ISO 8601 values, quoted or not (Camunda Modeler writes `PT10S`), or a call of a
+working-day function on case data; conditions are comparisons over case data; scripts must
 pass the sandbox's compile-time check; loops are bounded.
 """
 
@@ -16,7 +16,6 @@ from engine import sandbox
 from engine.bpmn import (
     BPMN,
     CONDITION_FUNCTIONS,
-    ISO_LIKE,
     MAX_EXPRESSION,
     MAX_LOOP,
     MAX_SCRIPT,
@@ -25,10 +24,13 @@ from engine.bpmn import (
     SPIFF,
     TIMER_FUNCTIONS,
     children_of,
+    timer_literal,
     visible,
     where,
     within,
 )
+
+TIME_KINDS = ("timeDate", "timeDuration", "timeCycle")
 
 LiteralProblem = Callable[[str, str], "str | None"]
 
@@ -42,7 +44,10 @@ def check_timers(
 ) -> None:
     for definition in within(processes, "timerEventDefinition"):
         label = f"Timer {where(definition.getparent())}"
-        specs = [c for c in definition if isinstance(c.tag, str)]
+        specs = children_of(definition, *TIME_KINDS)
+        if len(specs) > 1:
+            problems.append(f"{label} has {len(specs)} time expressions; give one of {', '.join(TIME_KINDS)}.")
+            continue
         if not specs or not _expression(specs[0]):
             problems.append(f"{label} has no time expression.")
             continue
@@ -54,23 +59,27 @@ def check_timers(
 
 
 def timer_problem(kind: str, text: str, literal_problem: LiteralProblem) -> str | None:
-    """Why a timer expression would fail, flood or escape ("warning: ..." if only odd), or None."""
+    """Why a timer text would fail, flood or escape ("warning: ..." if only odd), or None."""
     if len(text) > MAX_EXPRESSION:
         return f"expression is too long (at most {MAX_EXPRESSION:,} characters)."
-    try:
-        tree = ast.parse(text, mode="eval").body
-    except (SyntaxError, RecursionError, MemoryError) as error:
-        return f"expression {visible(text)!r} is not valid ({_syntax(error)})."
-    if isinstance(tree, ast.Constant) and isinstance(tree.value, str):
-        problem = literal_problem(kind, tree.value)
-        return visible(problem) if problem else None
-    if _is_case_data(tree) or _is_timer_call(tree):
-        return None
-    hint = f' (in quotes: "{text}")' if ISO_LIKE.fullmatch(text) else ""
-    return (
-        f"expression {visible(text)!r} must be an ISO 8601 string literal{hint}, a case data name or a call of "
-        f"{', '.join(sorted(TIMER_FUNCTIONS))} on case data, e.g. deadline(received_at, 3)."
-    )
+    value = timer_literal(text)
+    if value is None:
+        try:
+            tree = ast.parse(text, mode="eval").body
+        except (SyntaxError, RecursionError, MemoryError) as error:
+            return f"expression {visible(text)!r} is not valid ({_syntax(error)})."
+        if isinstance(tree, ast.Constant) and isinstance(tree.value, str):
+            value = tree.value
+        elif _is_case_data(tree) or _is_timer_call(tree):
+            return None
+        else:
+            return (
+                f"expression {visible(text)!r} must be an ISO 8601 value (e.g. PT2H, R3/PT1H or "
+                f"2026-03-20T18:00:00+04:00), a case data name or a call of "
+                f"{', '.join(sorted(TIMER_FUNCTIONS))} on case data, e.g. deadline(received_at, 3)."
+            )
+    problem = literal_problem(kind, value)
+    return visible(problem) if problem else None
 
 
 def _syntax(error: Exception) -> str:
