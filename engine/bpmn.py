@@ -74,6 +74,9 @@ FORM_PATH = re.compile(r"forms/[\w.-]+\.form", re.UNICODE)
 ISO_LITERAL = re.compile(r"(R\d*/)?(P[\dT]|\d{4}-?(\d\d|W\d))[\dA-Za-z:.,+/-]*")
 
 
+MAX_NESTING = 20  # subprocesses and call activities inside one another, at deploy and at run time
+
+
 TIMER_FUNCTIONS = frozenset({"deadline", "at_risk", "end_of_day"})
 
 

@@ -3,17 +3,21 @@
 A case runs one process (the main one) and the processes its call activities call. A
 collaboration from a modeler often holds other pools too (the customer, a partner, a
 documentation pool with its own lanes), marked not executable: they are never run, so they
-are not checked. Called processes must exist in the file and be executable.
+are not checked. Called processes must exist, be executable, never call back into
+themselves, and nest at most MAX_NESTING deep.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree
 
-from engine.bpmn import BPMN, visible, where, within
+from engine.bpmn import BPMN, MAX_NESTING, SUBPROCESSES, visible, where, within
 from engine.errors import InvalidBpmn
+
+NESTING = (*SUBPROCESSES, "adHocSubProcess")  # each runs as a workflow inside its parent
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,7 @@ def _closure(start: str, calls: dict[str, list[tuple[str, etree._Element]]]) -> 
 
 
 def check_calls(scope: Scope, problems: list[str]) -> None:
-    """Every call activity calls an executable process of the file."""
+    """Every call activity calls an executable process of the file; no cycles; bounded nesting."""
     for call in within(scope.processes, "callActivity"):
         target = call.get("calledElement")
         if not target:
@@ -92,3 +96,65 @@ def check_calls(scope: Scope, problems: list[str]) -> None:
                 f"Call activity {where(call)}: called process '{visible(target)}' is not executable "
                 '(isExecutable is not "true").'
             )
+    calls = _calls({p.get("id"): p for p in scope.processes})
+    order, cycles = _walk([p.get("id") for p in scope.processes], calls)
+    for chain, call in cycles:
+        problems.append(
+            f"Call activity {where(call)} closes a cycle of called processes: "
+            f"{' → '.join(visible(p) for p in chain)}. A process may not call itself, directly or "
+            "through another process: its cases would nest without end."
+        )
+    depth = _depths(order, calls, scope.by_id).get(scope.main.get("id"), 0)
+    if depth > MAX_NESTING and not cycles:
+        problems.append(
+            f"Subprocesses and call activities nest {depth} deep in process '{visible(scope.main.get('id'))}' "
+            f"(at most {MAX_NESTING})."
+        )
+
+
+def _walk(
+    starts: list[str], calls: dict[str, list[tuple[str, etree._Element]]]
+) -> tuple[list[str], list[tuple[list[str], etree._Element]]]:
+    """Depth-first over calls, without recursion: callees before callers, and every cycle met."""
+    order: list[str] = []
+    cycles: list[tuple[list[str], etree._Element]] = []
+    state: dict[str, str] = {}
+    for start in starts:
+        if start in state:
+            continue
+        path, stack = [start], [iter(calls[start])]
+        state[start] = "open"
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                stack.pop()
+                state[path[-1]] = "done"
+                order.append(path.pop())
+            elif state.get(step[0]) == "open":
+                cycles.append((path[path.index(step[0]) :] + [step[0]], step[1]))
+            elif step[0] not in state:
+                state[step[0]] = "open"
+                path.append(step[0])
+                stack.append(iter(calls[step[0]]))
+    return order, cycles
+
+
+def _depths(
+    order: list[str], calls: dict[str, list[tuple[str, etree._Element]]], by_id: dict[str, etree._Element]
+) -> dict[str, int]:
+    """How deep workflows nest when each process runs (callees first; a cycle counts once)."""
+    depths: dict[str, int] = {}
+    for pid in order:
+        levels = [_level(e) for e in _nesting(by_id[pid])]
+        levels += [_level(call) + depths.get(target, 0) for target, call in calls[pid]]
+        depths[pid] = max(levels, default=0)
+    return depths
+
+
+def _nesting(process: etree._Element) -> Iterator[etree._Element]:
+    return process.iter(*(f"{{{BPMN}}}{kind}" for kind in NESTING))
+
+
+def _level(element: etree._Element) -> int:
+    """The nesting level of the workflow this element starts: 1 directly in its process."""
+    return 1 + sum(1 for a in element.iterancestors() if etree.QName(a).localname in NESTING)
