@@ -133,17 +133,26 @@ PARTICIPANTS = (
 def collaboration(
     *, shop_lane: str = "officer", shop_executable: bool = True, customer_executable: bool = False
 ) -> bytes:
-    """Two pools as bpmn.io exports them: the complaint desk (runs) and the customer (documents).
+    """Two pools as bpmn.io exports them: the complaint desk (runs) and the customer (documents)."""
+    return definitions(PARTICIPANTS, shop(shop_lane, shop_executable), customer(customer_executable))
 
-    The customer's pool has what a documentation pool may have and an executable one may not: a
-    lane that is no role, a task in no lane, an empty timer, a service task, a gateway without
-    conditions, a script with an import.
-    """
-    shop = (
+
+def shop(lane: str = "officer", executable: bool = True) -> str:
+    """The complaint desk: one user task of `lane`."""
+    body = (
         '<bpmn:startEvent id="StartEvent_Shop" />' + user_task("Task_Handle", "Handle the complaint")
         + '<bpmn:endEvent id="EndEvent_Shop" />' + chain("StartEvent_Shop", "Task_Handle", "EndEvent_Shop")
     )  # fmt: skip
-    customer = (
+    return process("Process_Shop", body, lanes={lane: ["StartEvent_Shop", "Task_Handle"]}, executable=executable)
+
+
+def customer(executable: bool = False) -> str:
+    """The customer's pool, with what a documentation pool may hold and an executable one may not.
+
+    A lane that is no role, a task in no lane, an empty timer, a service task, a gateway
+    without conditions, a script with an import.
+    """
+    body = (
         '<bpmn:startEvent id="StartEvent_Customer" />' + user_task("Task_Complain", "Complain")
         + user_task("Task_Wait", "Wait for an answer") + '<bpmn:serviceTask id="Task_Tweet" />'
         + '<bpmn:intermediateCatchEvent id="Timer_Patience"><bpmn:timerEventDefinition id="TimerDef_Empty" />'
@@ -154,9 +163,4 @@ def collaboration(
         + flow("Flow_Happy", "Gateway_Happy", "EndEvent_Customer") + flow("Flow_Unhappy", "Gateway_Happy", "Task_Wait")
         + chain("Task_Wait", "Timer_Patience", "Task_Tweet", "Task_Script", "EndEvent_Customer")
     )  # fmt: skip
-    shop_lanes = {shop_lane: ["StartEvent_Shop", "Task_Handle"]}
-    return definitions(
-        PARTICIPANTS,
-        process("Process_Shop", shop, lanes=shop_lanes, executable=shop_executable),
-        process("Process_Customer", customer, lanes={"Customer": ["Task_Complain"]}, executable=customer_executable),
-    )
+    return process("Process_Customer", body, lanes={"Customer": ["Task_Complain"]}, executable=executable)

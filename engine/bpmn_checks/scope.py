@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from engine.bpmn import BPMN, MAX_NESTING, SUBPROCESSES, visible, where, within
+from engine.bpmn import BPMN, FLOW_NODES, MAX_NESTING, SUBPROCESSES, children_of, visible, where, within
 from engine.errors import InvalidBpmn
 
 NESTING = (*SUBPROCESSES, "adHocSubProcess")  # each runs as a workflow inside its parent
@@ -50,19 +50,21 @@ def running(root: etree._Element, problems: list[str], warnings: list[str]) -> S
         return Scope(_main(processes), processes, by_id)  # the owner has yet to say which one runs
     main = _main(candidates)
     reached = [by_id[i] for i in _closure(main.get("id"), _calls(by_id))]
-    idle = [visible(p.get("id")) for p in candidates if p not in reached]
+    idle = [visible(p.get("id")) for p in candidates if p not in reached and children_of(p, *FLOW_NODES)]
     if idle:
         warnings.append(
-            f"Process {', '.join(idle)} is marked executable but never runs (cases start on "
+            f"Process {', '.join(idle)} is executable but never runs (cases start on "
             f"'{visible(main.get('id'))}', which does not call it); it was not checked."
         )
     return Scope(main, reached, by_id)
 
 
 def _main(candidates: list[etree._Element]) -> etree._Element:
+    """The first process no call activity calls, preferring one with a flow marked executable."""
     called = {c.get("calledElement") for c in within(candidates, "callActivity")}
-    top = [p for p in candidates if p.get("id") not in called]
-    return (top or candidates)[0]
+    top = [p for p in candidates if p.get("id") not in called] or candidates
+    # An empty process is a black-box pool; an explicit isExecutable="true" beats an absent one.
+    return min(top, key=lambda p: (not children_of(p, *FLOW_NODES), p.get("isExecutable") != "true"))
 
 
 def _calls(by_id: dict[str, etree._Element]) -> dict[str, list[tuple[str, etree._Element]]]:

@@ -41,6 +41,18 @@ def test_a_second_executable_pool_that_never_runs_is_named_in_a_warning(uow, clo
     assert any("Process_Customer" in w and "never runs" in w for w in checked.definition.warnings)
 
 
+@pytest.mark.parametrize(
+    "customer",
+    [
+        '<bpmn:process id="Process_Customer" />',  # a black-box pool some tools still give a process
+        files.customer(executable=True).replace(' isExecutable="true"', ""),  # executable by default only
+    ],
+)
+def test_the_pool_that_runs_is_the_one_marked_executable_with_a_flow(uow, clock, customer):
+    scenario = deploy(uow, clock, files.definitions(files.PARTICIPANTS, customer, files.shop()))
+    assert scenario.version.process_id == "Process_Shop"
+
+
 def test_a_collaboration_of_documentation_pools_only_is_refused_as_not_executable(uow, clock):
     with pytest.raises(InvalidBpmn) as refused:
         deploy(uow, clock, files.collaboration(shop_executable=False))
