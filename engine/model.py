@@ -28,7 +28,7 @@ class Actor:
 class ProcessVersion:
     """One immutable deployment of a BPMN file and its forms."""
 
-    id: str  # sha256 of the BPMN bytes and forms
+    id: str  # sha256 of the process key, the BPMN bytes and forms (engine.versions.version_id_for)
     process_key: str
     number: int
     process_id: str

@@ -129,7 +129,9 @@ class _Store:
 
 class _Versions(_Store):
     def add(self, version: model.ProcessVersion) -> None:
-        if any(v.process_key == version.process_key and v.number == version.number for v in self.t.versions.values()):
+        # as SQL's primary key and its unique (process_key, number)
+        key = (version.process_key, version.number)
+        if any(v.id == version.id or (v.process_key, v.number) == key for v in self.t.versions.values()):
             raise Conflict(
                 f"Another version of {version.process_key} was deployed at the same moment; "
                 "deploy again to add yours after it."

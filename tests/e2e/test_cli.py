@@ -6,7 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 import bootstrap
-from tests.conftest import CORPUS
+from tests import modeler_files as files
+from tests.conftest import BPMN_FILE, CORPUS
 from web.cli import make_cli
 
 
@@ -208,3 +209,33 @@ def test_a_lost_demo_password_can_be_replaced(cli):
     out = cli("password", "officer")
     assert out.startswith("New password for officer: ")
     assert "No user" in cli("password", "nobody", ok=False)
+
+
+def test_the_same_file_deploys_under_a_second_key_from_the_command_line(cli):
+    out = cli("deploy", BPMN_FILE, "--key", "complaint_copy", "--as", "owner")
+    assert out.startswith("Deployed complaint_copy version 1")
+    versions = cli("versions")
+    assert "complaint_handling v1" in versions and "complaint_copy v1" in versions
+    assert "Already deployed as complaint_copy version 1" in cli(
+        "deploy", BPMN_FILE, "--key", "complaint_copy", "--as", "owner"
+    )
+
+
+def test_a_camunda_timer_deployed_from_the_command_line_fires_on_new_cases(cli, tmp_path):
+    camunda = tmp_path / "late.bpmn"
+    camunda.write_bytes(files.timed("timeDuration", "PT10M", "boundary"))  # <bpmn:timeDuration>PT10M</...>
+    assert "Deployed complaint_handling version 2" in cli("deploy", camunda, "--as", "owner")
+    started = cli("--now", "2026-03-02T10:00+04:00", "start", "--as", "intake", "--channel", "call_centre")
+    assert "MG-2026-000001" in started and "errored" not in started
+    cli("--now", "2026-03-02T10:11+04:00", "fire-timers")
+    shown = cli("show", "MG-2026-000001")
+    assert "Task_Late" in shown and "errored" not in shown
+
+
+def test_a_process_that_calls_itself_is_refused_from_the_command_line(cli, tmp_path):
+    looping = tmp_path / "loop.bpmn"
+    looping.write_bytes(files.calling({"A": ["B"], "B": ["A"]}))
+    before = cli("versions")
+    out = cli("deploy", looping, "--as", "owner", ok=False)
+    assert out.startswith("Error:") and "A → B → A" in out
+    assert cli("versions") == before
