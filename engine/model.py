@@ -79,7 +79,7 @@ class Deadline:
             return "met" if self.settled_at <= self.due else "missed"
         if self.kind not in ("deadline", "promise") and self.settled_at is not None and not self.passed:
             return "cancelled"
-        return "passed" if self.passed or self.due <= now else "pending"
+        return "passed" if self.passed or self.due < now else "pending"
 
 
 @dataclass

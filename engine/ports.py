@@ -24,7 +24,8 @@ class CaseStore(Protocol):
     def get(self, case_id: str) -> model.Case: ...  # raises CaseNotFound
     def by_reference(self, reference: str) -> model.Case: ...  # raises CaseNotFound
     def save(self, case: model.Case) -> None: ...  # bumps revision; raises StaleCase
-    # the due cases, soonest first: O(due), and locked (skipping locked ones) on PostgreSQL
+    # the due cases (next_timer_at < now: SpiffWorkflow fires a timer once its moment has passed),
+    # soonest first: O(due), and locked (skipping locked ones) on PostgreSQL
     def claim_due(self, now: datetime, limit: int, exclude: Collection[str] = ()) -> list[model.Case]: ...
     def claim(self, case_id: str, now: datetime) -> model.Case | None: ...  # if still due and not locked
     def next_due(self) -> datetime | None: ...  # the earliest next_timer_at (one index probe)

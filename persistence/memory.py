@@ -183,14 +183,14 @@ class _Cases(_Store):
     def claim_due(self, now: datetime, limit: int, exclude: Collection[str] = ()) -> list[model.Case]:
         due = [
             c for c in self.t.cases.values()
-            if c.next_timer_at is not None and c.next_timer_at <= now and c.id not in exclude
+            if c.next_timer_at is not None and c.next_timer_at < now and c.id not in exclude
         ]  # fmt: skip
         due.sort(key=lambda c: c.next_timer_at)  # type: ignore[arg-type]
         return copy.deepcopy(due[:limit])
 
     def claim(self, case_id: str, now: datetime) -> model.Case | None:
         case = self.t.cases.get(case_id)
-        due = case is not None and case.next_timer_at is not None and case.next_timer_at <= now
+        due = case is not None and case.next_timer_at is not None and case.next_timer_at < now
         return copy.deepcopy(case) if due else None
 
     def open_on(self, version_id: str) -> list[str]:

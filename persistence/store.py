@@ -189,14 +189,14 @@ class SqlCases(SqlStore):
         case.revision += 1
 
     def claim_due(self, now: datetime, limit: int, exclude: Collection[str] = ()) -> list[model.Case]:
-        query = select(t.cases).where(t.cases.c.next_timer_at <= now)
+        query = select(t.cases).where(t.cases.c.next_timer_at < now)
         if exclude:
             query = query.where(t.cases.c.id.not_in(sorted(exclude)))
         query = query.order_by(t.cases.c.next_timer_at).limit(limit).with_for_update(skip_locked=True)
         return [_case(row) for row in self.c.execute(query)]
 
     def claim(self, case_id: str, now: datetime) -> model.Case | None:
-        query = select(t.cases).where(t.cases.c.id == case_id, t.cases.c.next_timer_at <= now)
+        query = select(t.cases).where(t.cases.c.id == case_id, t.cases.c.next_timer_at < now)
         row = self.c.execute(query.with_for_update(skip_locked=True)).first()
         return _case(row) if row else None
 

@@ -142,3 +142,13 @@ def _resolution_on_own_version(scenario, case_id):
         )
     }["resolution"]
     return point.due.astimezone(BAKU).date(), point.working_days
+
+
+def test_a_timer_is_fired_once_its_moment_has_passed_not_at_the_moment_itself(scenario):
+    case = scenario.start()
+    due = next(d.due for d in scenario.view(case.case_id).case.deadlines if d.bpmn_id == "Timer_ReviewDue")
+    assert scenario.move_to(due) == 0  # SpiffWorkflow would not fire it yet: the sweep leaves the case alone
+    assert scenario.move_to(due + timedelta(seconds=1)) == 1
+    assert [e.data["timers"] for e in scenario.view(case.case_id).events if e.type == "timer_fired"] == [
+        ["Timer_ReviewDue"]
+    ]
