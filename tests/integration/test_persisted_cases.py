@@ -120,7 +120,7 @@ def test_timer_sweep_reads_only_due_cases(scenario, sql_engine):
     finally:
         event.remove(sql_engine, "before_cursor_execute", count)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 1 and "next_timer_at <=" in selects[0]
+    assert len(selects) == 1 and "next_timer_at <" in selects[0]
 
 
 def test_a_sweep_claims_its_due_cases_in_one_query_and_commits_them_together(scenario, sql_engine):
