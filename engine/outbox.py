@@ -6,16 +6,16 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from engine import history, letters, model, ports
+from engine import access, history, letters, model, ports
 from engine.clock import Clock
-from engine.errors import Conflict, DeliveryFailed, Forbidden, InvalidInput
+from engine.errors import Conflict, DeliveryFailed, InvalidInput
 from engine.policy import Policy
 
 log = logging.getLogger(__name__)
 BATCH = 100
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=1)
-MESSAGE_ROLES = frozenset({"officer", "supervisor"})  # who sees undelivered messages and acts on them
+MESSAGE_ROLES = access.MESSAGES  # who sees undelivered messages and acts on them
 MAX_ERROR, MAX_NOTE = 1000, 2000
 
 
@@ -134,7 +134,7 @@ def mark_message_handled(
         before, message.status, message.next_attempt_at = message.status, "handled", None
         case = uow.cases.get(message.case_id)
         told = {"message_id": message.id, "message": message.message, "note": note}
-        event = history.record(case, "message_handled", actor.id, now, told)
+        event = history.record(case, "message_handled", actor.id, now, told, sealed=("note",))  # free text
         uow.cases.save(case)  # the history chain's head lives on the case row
         uow.events.append(event)
         uow.outbox.save(message, expected=before)
@@ -178,5 +178,4 @@ def _undelivered(uow: ports.UnitOfWork, message_id: str) -> model.OutboxMessage:
 
 
 def _check_role(actor: model.Actor) -> None:
-    if not actor.roles & MESSAGE_ROLES:
-        raise Forbidden("Only officers and supervisors act on messages to customers.")
+    access.require_messages(actor)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from engine import model, ports, sla
+from engine import access, model, ports, sla
 from engine.clock import Clock
 from engine.errors import InvalidInput
 from engine.policy import Policy
@@ -67,6 +67,8 @@ def _measure(
     totals: dict[str, sla.Row], policy: Policy, now: datetime,
 ) -> None:  # fmt: skip
     delays = sla.delays(case, events, policy.calendar, now)
+    if "delay_reason" in access.sealed_keys(events):  # free text: auditors read no personal data
+        delays = [replace(d, reason=access.HIDDEN) for d in delays]
     report.delays += delays
     for point in sla.checkpoints(case, events, policy.calendar, now):
         rows.setdefault((point.stage, case.channel), sla.Row(point.stage, case.channel)).add(point)
