@@ -26,7 +26,7 @@ MESSAGE_NAMES = {
 }  # fmt: skip
 MESSAGE_STATES = {
     "pending": lazy_gettext("waiting to be sent"), "sent": lazy_gettext("sent"), "failed": lazy_gettext("failed"),
-    "handled": lazy_gettext("told another way"),
+    "handled": lazy_gettext("told another way"), "obsolete": lazy_gettext("not sent: no longer needed"),
 }  # fmt: skip
 SLA = {
     "overdue": lazy_gettext("Overdue"),
