@@ -258,7 +258,8 @@ def test_show_personal_to_an_officer_prints_the_customer_and_logs_the_view_like_
 def test_without_personal_the_free_text_naming_the_customer_is_hidden_and_nothing_is_logged(cli, who):
     answered_orally(cli)
     for out in (cli("show", "MG-2026-000001", *who), cli("show", "MG-2026-000001", "--json", *who),
-                cli("history", "MG-2026-000001"), cli("history", "MG-2026-000001", "--format", "csv")):  # fmt: skip
+                cli("history", "MG-2026-000001"), cli("history", "MG-2026-000001", "--format", "csv"),
+                cli("tasks", "--role", "quality")):  # fmt: skip
         assert SURNAME not in out and GIVEN not in out
     assert "[personal data hidden]" in cli("show", "MG-2026-000001", *who)
     assert "sealed" in json.loads(cli("history", "MG-2026-000001"))["events"][-1]["data"]["data"]["agreed_by"]
