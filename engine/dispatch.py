@@ -25,6 +25,7 @@ UNDELIVERED = ("pending", "failed")
 OBSOLETE = "obsolete"
 HELD = "Held back:"
 WAIT_BEHIND_FAILED = timedelta(hours=1)  # staff's retry or "told another way" wakes it sooner
+WAIT_BEHIND_IN_FLIGHT = timedelta(seconds=5)  # the earlier one is due now: being handed over, or next
 
 
 def position(message: model.OutboxMessage) -> tuple[Any, ...]:
@@ -79,10 +80,11 @@ def plan(message: model.OutboxMessage, case: model.Case, letters: list[model.Out
 
 
 def hold(message: model.OutboxMessage, behind: model.OutboxMessage, now: datetime) -> None:
-    """Keep a letter back until the earlier one has gone: due again when that one is."""
+    """Keep a letter back until the earlier one has gone: due again when that one is (a little
+    later if that one is due now, so that workers do not spin on it)."""
     due = behind.next_attempt_at if behind.status == "pending" else None
     wait = due if due is not None else now + WAIT_BEHIND_FAILED
-    message.next_attempt_at = max(wait, now)
+    message.next_attempt_at = max(wait, now + WAIT_BEHIND_IN_FLIGHT)
     message.last_error = f"{HELD} the earlier {behind.message.replace('_', ' ')} of this case goes first."
 
 

@@ -49,7 +49,7 @@ def test_a_second_worker_holds_a_letter_back_while_the_first_is_still_handing_ov
     assert (second.sent, second.held) == (0, 1) and received(smtp, scenario, case) == []
     go_on.set()
     sending.join(10)
-    scenario.clock.advance(seconds=1)
+    scenario.clock.advance(seconds=5)  # when the held letter is due again
     engine.send_due_messages(mailer=_mailer(smtp), **scenario.deps)
     assert received(smtp, scenario, case) == ["acknowledgement", "clarification_request"]
     sql.dispose()
