@@ -22,6 +22,7 @@ from engine.cases import (
     status_answer,
 )
 from engine.diff import compare_versions, diff_versions
+from engine.disclosure import view_case, view_task
 from engine.drafts import deploy_draft, discard_draft, get_draft, list_drafts, open_draft, save_draft, upload_draft
 from engine.inbound import (
     attachment,
@@ -98,4 +99,6 @@ __all__ = [
     "show_case",
     "start_case",
     "status_answer",
+    "view_case",
+    "view_task",
 ]

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine import draft_replay, history, model, ports, replay, sla, spiff, workflows
+from engine import access, draft_replay, history, model, ports, replay, sla, spiff, workflows
 from engine.clock import Clock
 from engine.errors import CaseNotFound
 from engine.policy import Policy
@@ -159,7 +159,11 @@ class CaseHistory:
 
 
 def case_history(reference_or_id: str, *, uow: ports.UnitOfWork, clock: Clock, policy: Policy) -> CaseHistory:
-    """A case's full record for auditors: events, SLA checkpoints, chain and replay check (read only)."""
+    """A case's full record for auditors: events, SLA checkpoints, chain and replay check (read only).
+
+    Auditors and data-protection officers do not see personal data: each sealed free-text value
+    is given as its commitment, the form hashed into the chain (engine/access.py).
+    """
     with uow:
         case = find_case(uow, reference_or_id)
         events = uow.events.for_case(case.id)
@@ -169,7 +173,8 @@ def case_history(reference_or_id: str, *, uow: ports.UnitOfWork, clock: Clock, p
     version = versions[case.version_id]
     points = sla.checkpoints(case, events, policy.calendar, clock.now(), workflows.scopes(version))
     erased = bool(personal and personal.erased_at)
-    return CaseHistory(case, version, events, points, check(case, events, versions, policy), views, erased)
+    checked = check(case, events, versions, policy)  # on the clear values: a commitment is checked against them
+    return CaseHistory(case, version, access.masked_events(events), points, checked, views, erased)
 
 
 def history_rows(record: CaseHistory) -> list[dict[str, Any]]:
@@ -202,7 +207,11 @@ def elements(event: model.Event) -> list[str]:
 def _data_text(event: model.Event) -> str:
     data = event.data.get("data") if event.type in ("case_started", "task_completed") else event.data
     shown = {k: v for k, v in (data or {}).items() if k not in ("after", "sealed")}
-    return "; ".join(f"{k}={v}" for k, v in shown.items())
+    return "; ".join(f"{k}={_value_text(v)}" for k, v in shown.items())
+
+
+def _value_text(value: Any) -> str:
+    return f"[sealed {value['sealed']}]" if access.is_masked(value) else str(value)
 
 
 def find_case(uow: ports.UnitOfWork, reference_or_id: str) -> model.Case:

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, date
 from typing import Any
 
-from engine import deadlines, forms, history, model, ports, spiff, workflows
+from engine import access, deadlines, forms, history, model, ports, spiff, workflows
 from engine.clock import Clock
 from engine.errors import (
     CaseNotFound,
     Conflict,
-    Forbidden,
     InvalidInput,
     ProcessError,
     StaleCase,
@@ -125,8 +124,7 @@ def complete_task(
                 "(a deadline passed or someone else acted). Check it and submit again."
             )
         item = _ready_item(uow, case, task_id)
-        if policy.roles_for_lane(item.lane) not in actor.roles:
-            raise Forbidden(f"Task '{item.name}' belongs to the {item.lane} lane; you are not in it.")
+        access.require_lane(actor, item, policy)
         if item.assignee not in (None, actor.id):
             raise Conflict(f"Task '{item.name}' is claimed by {item.assignee}.")
         version = uow.versions.get(case.version_id)
@@ -169,6 +167,7 @@ def record_status_request(
     told: str = "",
 ) -> model.StatusAnswer:
     """Answer "where is my complaint?" and record that it was asked (POLICY.md §4)."""
+    access.require_status_requests(actor)
     if channel not in model.CHANNELS + ("status_page", "in_person"):
         raise InvalidInput(f"Unknown channel '{channel}'.", {"channel": ["Unknown channel."]})
     with uow:
@@ -215,14 +214,13 @@ class TaskPage:
 
 
 def open_task(case_id: str, task_id: str, *, actor: model.Actor, uow: ports.UnitOfWork, policy: Policy) -> TaskPage:
-    """A ready task of the actor's lanes, with its form (read only)."""
+    """A ready task of the actor's lanes with its form; the customer's data only for those who may see it."""
     with uow:
         case = uow.cases.get(case_id)
         item = _ready_item(uow, case, task_id)
-        if policy.roles_for_lane(item.lane) not in actor.roles:
-            raise Forbidden(f"Task '{item.name}' belongs to the {item.lane} lane; you are not in it.")
+        access.require_lane(actor, item, policy)
         form = uow.versions.get(case.version_id).forms.get(item.form or "")
-        personal = uow.personal_data.for_case(case.id)
+        personal = uow.personal_data.for_case(case.id) if access.sees_personal_data(actor) else None
     keys = {c["key"] for c in forms.components(form)} if form else set()
     values = {k: getattr(personal, k) for k in keys & set(model.PERSONAL_FIELDS)} if personal else {}
     return TaskPage(case, item, form, values, personal)

@@ -51,6 +51,11 @@ def event_hash(event: model.Event) -> str:
     return hashlib.sha256(canonical(event)).hexdigest()
 
 
+def hashed_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Event data as it is hashed: each sealed value replaced by {"sealed": its commitment}."""
+    return _hashed_data(data)
+
+
 def _hashed_data(data: dict[str, Any]) -> dict[str, Any]:
     seals = data.get("sealed")
     if not seals:

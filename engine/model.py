@@ -172,7 +172,7 @@ class Event:
     hash: str = ""
 
 
-OUTBOX_STATES = ("pending", "sent", "failed", "handled")
+OUTBOX_STATES = ("pending", "sent", "failed", "handled", "obsolete")
 
 
 @dataclass
@@ -181,7 +181,8 @@ class OutboxMessage:
 
     pending: due at `next_attempt_at` (at once when new, later after a temporary failure);
     sent; failed: will not go out by itself (no address, refused) until staff retry it;
-    handled: staff told the customer another way (recorded in the case history).
+    handled: staff told the customer another way (recorded in the case history);
+    obsolete: it lost its reason before it could go (engine/dispatch.py), never sent; why in `last_error`.
     """
 
     id: str

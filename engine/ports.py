@@ -74,7 +74,8 @@ class Outbox(Protocol):
     def get(self, message_id: str) -> model.OutboxMessage: ...  # raises MessageNotFound
     def claim_due(self, now: datetime, exclude: set[str]) -> model.OutboxMessage | None: ...  # locks on PG
     def save(self, message: model.OutboxMessage, *, expected: str) -> None: ...  # Conflict unless status was `expected`
-    def listing(self, status: str, *, limit: int) -> list[model.OutboxMessage]: ...  # oldest first, with references
+    # oldest first (newest first with `newest`), with the cases' references; ordered by the (status, created_at) index
+    def listing(self, status: str, *, limit: int, newest: bool = False) -> list[model.OutboxMessage]: ...
     def next_due(self) -> datetime | None: ...  # the earliest next attempt of a pending message
 
 

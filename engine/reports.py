@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from engine import deadlines, model, ports, sla, workflows
+from engine import access, deadlines, model, ports, sla, workflows
 from engine.clock import Clock
 from engine.errors import InvalidInput
 from engine.policy import Policy
@@ -69,6 +69,8 @@ def _measure(
     totals: dict[str, sla.Row], policy: Policy, now: datetime, scopes: deadlines.Scopes,
 ) -> None:  # fmt: skip
     delays = sla.delays(case, events, policy.calendar, now)
+    if "delay_reason" in access.sealed_keys(events):  # free text: auditors read no personal data
+        delays = [replace(d, reason=access.HIDDEN) for d in delays]
     report.delays += delays
     for point in sla.checkpoints(case, events, policy.calendar, now, scopes):
         rows.setdefault((point.stage, case.channel), sla.Row(point.stage, case.channel)).add(point)

@@ -97,7 +97,9 @@ def project(
     return Changes(
         added=[_work_item(case, version, t, now, due[t.id]) for t in ready if t.id not in before],
         removed=sorted(before - {t.id for t in ready}),
-        messages=[model.OutboxMessage(new_id(), case.id, m.message, _payload(case, m), now) for m in thrown],
+        messages=[
+            model.OutboxMessage(new_id(), case.id, m.message, _payload(case, m, n), now) for n, m in enumerate(thrown)
+        ],
         after=outcome(ready, timers, case.status),
         dues={task: due[task] for task in was if was[task] != due[task]},
         fired=[t.bpmn_id for t in reached if t.state == "fired" and t.key not in fired_before],
@@ -164,9 +166,14 @@ CUSTOMER_FIELDS = (
 )
 
 
-def _payload(case: model.Case, message: spiff.Thrown) -> dict[str, Any]:
-    """What a message template may use: the reference, deadlines and customer-facing fields."""
+def _payload(case: model.Case, message: spiff.Thrown, number: int) -> dict[str, Any]:
+    """What a message template may use: the reference, deadlines and customer-facing fields.
+
+    `thrown` (the event of the step that threw it, its place among the step's messages) orders
+    the case's letters even when several are written at the same moment.
+    """
     payload = {k: message.data[k] for k in CUSTOMER_FIELDS if k in message.data}
+    payload["thrown"] = [case.event_seq + 1, number]
     payload["reference"] = case.reference
     payload["received_at"] = case.received_at.isoformat()
     payload["answer_by"] = _iso(deadlines.answer_by(case.deadlines))

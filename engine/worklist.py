@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from engine import deadlines, model, ports
+from engine import access, deadlines, model, ports
 from engine.clock import Clock
-from engine.errors import Conflict, Forbidden, InvalidInput, TaskNotFound
+from engine.errors import Conflict, InvalidInput, TaskNotFound
 from engine.policy import Policy
 
 SLA_STATES = ("overdue", "at_risk", "on_time")
@@ -83,8 +83,7 @@ def claim_task(
         item = next((i for i in uow.work_items.for_case(case_id) if i.task_id == task_id), None)
         if item is None:
             raise TaskNotFound(f"No ready task {task_id!r} in this case.")
-        if policy.roles_for_lane(item.lane) not in actor.roles:
-            raise Forbidden(f"Task '{item.name}' belongs to the {item.lane} lane; you are not in it.")
+        access.require_lane(actor, item, policy)
         wanted = None if release else actor.id
         expected = actor.id if release else None
         if item.assignee not in (expected, wanted):

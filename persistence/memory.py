@@ -356,7 +356,8 @@ class _Outbox(_Store):
 
     def claim_due(self, now: datetime, exclude: set[str]) -> model.OutboxMessage | None:
         due = [m for m in self._pending() if m.next_attempt_at <= now and m.id not in exclude]  # type: ignore[operator]
-        return copy.deepcopy(min(due, key=lambda m: m.next_attempt_at)) if due else None  # type: ignore[arg-type, return-value]
+        first = min(due, key=lambda m: (m.next_attempt_at, m.created_at)) if due else None  # type: ignore[arg-type]
+        return copy.deepcopy(first)
 
     def save(self, message: model.OutboxMessage, *, expected: str) -> None:
         def check(t: Tables) -> None:
@@ -368,8 +369,10 @@ class _Outbox(_Store):
         self.uow.checks.append(check)
         self.uow.write(_put("outbox", message.id, dataclasses.replace(message, reference="")))
 
-    def listing(self, status: str, *, limit: int) -> list[model.OutboxMessage]:
-        found = sorted((m for m in self.t.outbox.values() if m.status == status), key=lambda m: m.created_at)
+    def listing(self, status: str, *, limit: int, newest: bool = False) -> list[model.OutboxMessage]:
+        found = sorted(
+            (m for m in self.t.outbox.values() if m.status == status), key=lambda m: m.created_at, reverse=newest
+        )
         return [
             dataclasses.replace(copy.deepcopy(m), reference=self.t.cases[m.case_id].reference) for m in found[:limit]
         ]

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 import engine
+from engine import access
 from engine.errors import Conflict, InvalidInput
 from web.audit_cli import history_csv, history_json, report_csv
 from web.auth import roles_required
@@ -17,8 +18,8 @@ from web.deps import deps, services
 from web.views import CHANNELS, local
 
 bp = Blueprint("audit", __name__)
-AUDITORS = ("auditor",)
-DPO = ("dpo",)
+AUDITORS = tuple(sorted(access.AUDIT))
+DPO = tuple(sorted(access.ERASURE))
 
 
 @bp.get("/audit")

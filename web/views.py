@@ -9,9 +9,9 @@ from flask import Flask, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
+from markupsafe import Markup
 
-from engine import deadlines, model
-from engine.outbox import MESSAGE_ROLES
+from engine import access, deadlines, model
 from web.deps import services
 from web.i18n import LANGUAGES, locale
 
@@ -26,7 +26,7 @@ MESSAGE_NAMES = {
 }  # fmt: skip
 MESSAGE_STATES = {
     "pending": lazy_gettext("waiting to be sent"), "sent": lazy_gettext("sent"), "failed": lazy_gettext("failed"),
-    "handled": lazy_gettext("told another way"),
+    "handled": lazy_gettext("told another way"), "obsolete": lazy_gettext("not sent: no longer needed"),
 }  # fmt: skip
 SLA = {
     "overdue": lazy_gettext("Overdue"),
@@ -83,8 +83,18 @@ def deadline_line(deadline: model.Deadline, case: model.Case) -> tuple[str, str,
     return badge, str(SLA[badge]), countdown(deadline.due)
 
 
+def free_text(value: Any, commitment: bool = False) -> Any:
+    """Free text as the reader may see it: a sealed value they may not see arrives as its commitment."""
+    if not access.is_masked(value):
+        return value
+    if commitment:
+        return Markup('<span class="masked muted">{}</span>').format(_("sealed, SHA-256 %(h)s", h=value["sealed"]))
+    return Markup('<span class="masked muted">{}</span>').format(_("hidden (personal data)"))
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(local, "local")
+    app.add_template_filter(free_text, "free_text")
     app.add_template_filter(countdown, "countdown")
     app.add_template_filter(sla, "sla")
     app.add_template_global(deadline_line, "deadline_line")
@@ -96,12 +106,12 @@ def init_app(app: Flask) -> None:
             "SLA": SLA,
             "MESSAGE_NAMES": MESSAGE_NAMES,
             "MESSAGE_STATES": MESSAGE_STATES,
-            "MESSAGE_ROLES": MESSAGE_ROLES,
+            "MESSAGE_ROLES": access.MESSAGES,
             "LANGUAGES": LANGUAGES,
             "current_locale": locale,
             "clock_now": now,
             "has_role": has_role,
-            "STAFF_ROLES": {"intake", "officer", "quality", "supervisor"},
+            "STAFF_ROLES": access.STAFF,
         }
 
 
