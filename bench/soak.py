@@ -1,0 +1,101 @@
+"""The long run of the whole-product test: tests/whole/machine.py on PostgreSQL, many steps deep.
+
+    .venv/bin/python -m bench.soak --steps 2000 [--examples 3] [--cases 40] [--db URL] [--sqlite]
+
+Each example is a fresh product (its own PostgreSQL schema, dropped afterwards; a real SMTP
+server) driven for `--steps` steps by the rules of `tests/whole/machine.py`, with every
+invariant checked after each step. A broken promise stops the run with the shortened sequence
+of steps that breaks it. Progress goes to stderr; the figures to stdout, the last line
+machine-readable:
+
+    soak examples=E steps=S cases=C seconds=T steps_per_s=R failures=0
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from engine.clock import SettableClock
+from tests.smtp import SmtpServer
+from tests.web_app import make_app
+from tests.whole.machine import Environment, ProductMachine
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def main() -> None:
+    args = _arguments()
+    smtp = SmtpServer()
+    folder = Path(tempfile.mkdtemp(prefix="soak-"))
+    ProductMachine.max_cases = args.cases
+    ProductMachine.make_environment = staticmethod(lambda: _environment(args, smtp, folder))
+    ProductMachine.stats.clear()
+    started, failure = time.perf_counter(), None
+    try:
+        run_state_machine_as_test(ProductMachine, settings=settings(
+            max_examples=args.examples, stateful_step_count=args.steps, deadline=None, database=None,
+            suppress_health_check=list(HealthCheck), print_blob=True,
+        ), _min_steps=args.steps)  # fmt: skip
+    except AssertionError as error:  # a broken promise: report it, with its steps, and fail
+        failure = error
+    finally:
+        smtp.stop()
+    _report(args, time.perf_counter() - started, failure)
+    sys.exit(1 if failure else 0)
+
+
+def _environment(args: argparse.Namespace, smtp: SmtpServer, folder: Path) -> Environment:
+    clock = SettableClock(datetime(2026, 3, 2, 6, tzinfo=UTC))
+    if args.sqlite:
+        app = make_app(folder / f"{uuid.uuid4().hex}.sqlite3", clock, **smtp.settings())
+        return Environment(app, clock, smtp)
+    schema, plain = f"soak_{uuid.uuid4().hex[:10]}", args.db.replace("+psycopg", "")
+    with psycopg.connect(plain, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    app = make_app(f"{args.db}?options=-csearch_path%3D{schema}", clock, **smtp.settings())
+    print(f"soak: new product in schema {schema}", file=sys.stderr)
+
+    def close() -> None:
+        app.extensions["bpm"].extras["engine"].dispose()
+        with psycopg.connect(plain, autocommit=True) as connection:
+            connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+    return Environment(app, clock, smtp, close)
+
+
+def _report(args: argparse.Namespace, seconds: float, failure: BaseException | None) -> None:
+    stats = ProductMachine.stats
+    steps = sum(n for rule, n in stats.items() if rule != "invariant checks")
+    print(f"backend: {'SQLite' if args.sqlite else 'PostgreSQL'}; examples asked: {args.examples}, "
+          f"steps each: {args.steps}, cases at most: {args.cases}")  # fmt: skip
+    for rule, count in sorted(stats.items(), key=lambda item: -item[1]):
+        print(f"  {count:>7}  {rule}")
+    if failure is not None:
+        print(f"FAILED: {failure}")
+    cases = stats["take_a_complaint"]
+    print(f"soak examples={args.examples} steps={steps} cases={cases} seconds={seconds:.0f} "
+          f"steps_per_s={steps / seconds:.1f} failures={int(failure is not None)}")  # fmt: skip
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=1000, help="steps per example (default 1000)")
+    parser.add_argument("--examples", type=int, default=2, help="fresh products to drive (default 2)")
+    parser.add_argument("--cases", type=int, default=40, help="complaints per product at most (default 40)")
+    parser.add_argument("--db", default=PG_URL, help=f"PostgreSQL URL (default {PG_URL})")
+    parser.add_argument("--sqlite", action="store_true", help="run on SQLite files instead")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()
