@@ -1,0 +1,432 @@
+"""The whole product driven as its users and time drive it, with the promises that live between
+its capabilities checked after every step (a Hypothesis state machine).
+
+Rules are what people and time do: intake on every channel (also back-dated), completing any
+waiting task with good and bad data through the web, clarification loops, the customer's reply
+by e-mail, "told another way", status requests by staff and by the customer, clock jumps over
+weekends and holidays with the worker firing timers and sending letters over SMTP, a process
+owner deploying a shorter SLA and migrating, a data-protection officer erasing closed cases.
+
+After every step, for the cases the step touched (every case after a clock jump):
+- every case verifies: its chain is whole and its replay reaches the stored state;
+- no page of any role answers 5xx, and roles without personal data never receive a customer's
+  name, phone, e-mail or complaint text, nor free text typed with the customer's name in it;
+- the SLA state shown (task list, case page, status page) is the one the audit's checkpoints give;
+- the task-list counts are the waiting tasks of the stored workflows;
+- and, when letters go out, none goes for a closed case unless it is the closing letter.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+import engine
+from engine import deadlines, model, spiff, workflows
+from tests.conftest import BPMN_FILE, bundled_forms
+from tests.web_app import PASSWORD, csrf_token
+
+BAKU = ZoneInfo("Asia/Baku")
+PERSONAL_ROLES = ("intake", "officer", "supervisor")  # who may see a customer's data
+OTHER_ROLES = ("quality", "owner", "auditor", "dpo")
+LANE_USERS = {"intake": "intake", "officer": "officer", "quality": "quality", "supervisor": "supervisor"}
+STAGE_OF_TASK = {
+    "Task_Register": "registration", "Task_Review": "review", "Task_Clarify": "review",
+    "Task_Analyse": "resolution", "Task_Respond": "resolution",
+}  # fmt: skip
+CLOSING_LETTERS = ("written_response",)
+OWNER = model.Actor("owner", frozenset({"process_owner"}))
+DPO = model.Actor("dpo", frozenset({"dpo"}))
+OFFICER = model.Actor("officer", frozenset({"officer"}))
+START_DAYS = (  # ordinary weeks, and the weeks before Novruz, Victory Day, the year's end
+    "2026-03-02T09:00", "2026-03-16T17:30", "2026-05-04T09:00", "2026-11-02T10:00", "2026-12-24T16:00",
+    "2027-03-15T09:00",
+)
+GLOBAL_PAGES = {  # each with the roles that use it (others are refused, which the route tests check)
+    "/": ("intake", "officer", "quality", "supervisor"), "/messages": ("officer", "supervisor"),
+    "/audit": ("auditor",), "/privacy": ("dpo",), "/processes/": ("owner",),
+    "/mail/quarantine": ("intake", "supervisor"),
+}  # fmt: skip
+JUMPS = {
+    "an hour": timedelta(hours=1), "a day": timedelta(days=1), "three days": timedelta(days=3),
+    "a week": timedelta(days=7), "two weeks": timedelta(days=15),
+}  # fmt: skip
+
+
+@dataclass
+class Customer:
+    """What was typed about one customer: every piece must stay away from roles without personal data."""
+
+    surname: str
+    given_name: str
+    phone: str
+    email: str
+    description: str
+
+    def secrets(self) -> list[str]:
+        return [self.surname, self.given_name, self.phone, self.email, self.description, self.phone[-9:]]
+
+
+@dataclass
+class Tracked:
+    reference: str
+    case_id: str
+    customer: Customer
+    erased: bool = False
+    closed_at: datetime | None = None
+
+
+class Environment:
+    """The running product for one example: app, clock, SMTP server; built by the test."""
+
+    def __init__(self, app: Any, clock: Any, smtp: Any, close: Any = None):
+        self.app, self.clock, self.smtp, self.close = app, clock, smtp, close
+        self.services = app.extensions["bpm"]
+        self.clients: dict[str, Any] = {}
+
+    def client(self, username: str) -> Any:
+        if username not in self.clients:
+            client = self.app.test_client()
+            client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+            if username != "customer":
+                token = csrf_token(client.get("/login").text)
+                response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                                       "csrf_token": token})  # fmt: skip
+                assert response.status_code == 302, f"{username} cannot sign in"
+            self.clients[username] = client
+        return self.clients[username]
+
+    def post(self, username: str, path: str, data: dict[str, Any], token_from: str) -> Any:
+        client = self.client(username)
+        page = client.get(token_from)
+        assert page.status_code < 500, f"GET {token_from} as {username}: {page.status_code}"
+        return client.post(path, data=dict(data, csrf_token=csrf_token(page.text)))
+
+    def deps(self) -> dict[str, Any]:
+        return self.services.deps()
+
+
+def _tag(n: int) -> str:
+    """A short letter tag unique per customer, unlikely in any page by chance (e.g. 'Qxvb')."""
+    letters = string.ascii_lowercase
+    return "Q" + "".join(letters[(n * 7 + i * 11) % 26] for i in range(3)) + letters[n % 26]
+
+
+class ProductMachine(RuleBasedStateMachine):
+    """One fresh product per example; `Environment` comes from the test (SQLite or PostgreSQL)."""
+
+    make_environment: Any = None  # set by the test: () -> Environment
+    max_cases = 8  # the soak run allows more
+    stats: Counter[str] = Counter()  # steps per rule and checks, over all examples (bench.soak prints them)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.env: Environment = type(self).make_environment()
+        self.cases: list[Tracked] = []
+        self.dirty: set[str] = set()
+        self.deployed_shorter = False
+        self.aged = False  # time passed: every open case's SLA state is checked again
+
+    # --- what people and time do -------------------------------------------------------------
+
+    @initialize(start=st.sampled_from(START_DAYS))
+    def a_working_day_begins(self, start: str) -> None:
+        self.env.clock.set(datetime.fromisoformat(start).replace(tzinfo=BAKU))
+
+    @precondition(lambda self: len(self.cases) < self.max_cases)
+    @rule(
+        channel=st.sampled_from(model.CHANNELS),
+        days_ago=st.sampled_from([0, 0, 1, 4, 9, 20]),
+        complete=st.booleans(),
+    )
+    def take_a_complaint(self, channel: str, days_ago: int, complete: bool) -> None:
+        self.stats["take_a_complaint"] += 1
+        n = len(self.cases) + 1
+        tag = _tag(n)
+        customer = Customer(f"Məmmədova{tag}", f"Aysel{tag}", f"+99450{n:07d}", f"c{n}.{tag.lower()}@example.org",
+                            f"Speakers {tag} arrived broken")  # fmt: skip
+        received = self.env.clock.now() - timedelta(days=days_ago, hours=1)
+        data = {"channel": channel, "received_at": _baku(received).strftime("%Y-%m-%dT%H:%M"),
+                "surname": customer.surname, "given_name": customer.given_name,
+                "description": customer.description, "email": customer.email}  # fmt: skip
+        if complete:
+            data["phone"] = customer.phone
+        else:
+            data.pop("surname")
+        response = self.env.post("intake", "/intake", data, "/intake")
+        assert response.status_code == 303, response.text[:500]
+        reference = response.headers["Location"].rsplit("/", 1)[-1]
+        view = engine.show_case(reference, uow=self.env.services.uow)
+        self.cases.append(Tracked(reference, view.case.id, customer))
+        self.dirty.add(view.case.id)
+
+    @precondition(lambda self: any(c for c in self.cases))
+    @rule(pick=st.integers(0, 50), task_pick=st.integers(0, 5), choice=st.integers(0, 7), valid=st.booleans())
+    def complete_a_waiting_task(self, pick: int, task_pick: int, choice: int, valid: bool) -> None:
+        self.stats["complete_a_waiting_task"] += 1
+        waiting = [(c, i) for c in self.cases for i in self._items(c)]
+        if not waiting:
+            return
+        tracked, item = waiting[(pick + task_pick) % len(waiting)]
+        user = LANE_USERS[item.lane]
+        data = self._form_data(tracked, item.bpmn_id, choice)
+        before = engine.show_case(tracked.case_id, uow=self.env.services.uow).case.revision
+        path = f"/tasks/{tracked.case_id}/{item.task_id}"
+        if not valid:
+            bad = {k: "" for k in data}  # every required field left empty
+            response = self.env.post(user, path, dict(bad, revision=str(before)), path)
+            after = engine.show_case(tracked.case_id, uow=self.env.services.uow).case.revision
+            assert response.status_code in (200, 400, 422) and after == before, (response.status_code, item.bpmn_id)
+            return
+        response = self.env.post(user, path, dict(data, revision=str(before)), path)
+        assert response.status_code in (302, 303), f"{item.bpmn_id}: {response.status_code} {response.text[:800]}"
+        self._touched(tracked)
+
+    @precondition(lambda self: any(not c.erased for c in self.cases))
+    @rule(pick=st.integers(0, 50))
+    def the_customer_replies_by_email(self, pick: int) -> None:
+        self.stats["the_customer_replies_by_email"] += 1
+        tracked = [c for c in self.cases if not c.erased][pick % len([c for c in self.cases if not c.erased])]
+        raw = (
+            f"From: {tracked.customer.given_name} <{tracked.customer.email}>\r\nTo: complaints@musicgallery.az\r\n"
+            f"Subject: Re: {tracked.reference}\r\nMessage-ID: <reply-{pick}-{len(self.dirty)}-{tracked.case_id}@ex>\r\n"
+            f"Content-Type: text/plain; charset=utf-8\r\n\r\nHello, this is {tracked.customer.surname}, "
+            f"my phone is {tracked.customer.phone}.\r\n"
+        ).encode()
+        result = engine.receive_email(raw, **self.env.deps())
+        assert result.outcome in ("attached", "quarantined"), result
+        self._touched(tracked)
+
+    @precondition(lambda self: bool(self.cases))
+    @rule(pick=st.integers(0, 50))
+    def staff_tell_the_customer_another_way(self, pick: int) -> None:
+        self.stats["staff_tell_the_customer_another_way"] += 1
+        undelivered = engine.list_undelivered_messages(actor=OFFICER, uow=self.env.services.uow)
+        messages = undelivered.failed + undelivered.pending
+        if not messages:
+            return
+        message = messages[pick % len(messages)]
+        tracked = next(c for c in self.cases if c.case_id == message.case_id)
+        note = f"Phoned {tracked.customer.given_name} {tracked.customer.surname} on {tracked.customer.phone}"
+        engine.mark_message_handled(message.id, note, actor=OFFICER, uow=self.env.services.uow,
+                                    clock=self.env.clock)  # fmt: skip
+        self._touched(tracked)
+
+    @precondition(lambda self: bool(self.cases))
+    @rule(pick=st.integers(0, 50), by_customer=st.booleans(), with_phone=st.booleans())
+    def someone_asks_for_the_status(self, pick: int, by_customer: bool, with_phone: bool) -> None:
+        self.stats["someone_asks_for_the_status"] += 1
+        tracked = self.cases[pick % len(self.cases)]
+        if by_customer:
+            contact = tracked.customer.phone if with_phone else tracked.customer.email.upper()
+            response = self.env.post("customer", "/status", {"reference": tracked.reference, "contact": contact},
+                                     "/status")  # fmt: skip
+            assert response.status_code in (200, 404, 429), response.status_code
+        else:
+            data = {"channel": "call_centre", "requester": f"{tracked.customer.given_name} on the phone",
+                    "told": f"Told {tracked.customer.surname} the stage"}  # fmt: skip
+            path = f"/cases/{tracked.reference}/status-request"
+            response = self.env.post("officer", path, data, f"/cases/{tracked.reference}")
+            assert response.status_code == 303, response.status_code
+        self._touched(tracked)
+
+    @rule(jump=st.sampled_from(sorted(JUMPS)))
+    def time_passes_and_the_worker_fires_timers(self, jump: str) -> None:
+        self.stats["time_passes_and_the_worker_fires_timers"] += 1
+        before = {c.case_id: self._revision(c) for c in self.cases}
+        self.env.clock.advance(seconds=JUMPS[jump].total_seconds())
+        engine.fire_due_timers(limit=1000, **self.env.deps())
+        self.dirty.update(c.case_id for c in self.cases if self._revision(c) != before[c.case_id])
+        self.aged = True
+
+    @precondition(lambda self: bool(self.cases))
+    @rule()
+    def the_worker_sends_letters(self) -> None:
+        self.stats["the_worker_sends_letters"] += 1
+        closed = {c.case_id for c in self._refresh_closed() if c.closed_at is not None}
+        arrived = len(self.env.smtp.recorder.accepted)
+        engine.send_due_messages(mailer=self.env.services.mailer, limit=1000, **self.env.deps())
+        created = {m.id: (m.created_at, m.message) for c in self.cases for m in self._outbox(c)}
+        last: dict[str, datetime] = {}
+        for letter in self.env.smtp.recorder.accepted[arrived:]:
+            outbox_id = letter["Message-ID"].strip("<>").split("@")[0]
+            reference = letter["X-Complaint-Reference"]
+            tracked = next(c for c in self.cases if c.reference == reference)
+            at, name = created[outbox_id]
+            assert tracked.case_id not in closed or name in CLOSING_LETTERS, f"{name} sent for closed {reference}"
+            assert at >= last.get(reference, at), f"letters of {reference} went out of order"
+            last[reference] = at
+
+    @precondition(lambda self: not self.deployed_shorter)
+    @rule()
+    def a_process_owner_shortens_the_resolution_sla_and_migrates(self) -> None:
+        self.stats["a_process_owner_shortens_the_resolution_sla_and_migrates"] += 1
+        seven = BPMN_FILE.read_bytes().replace(b"deadline(received_at, 10)", b"deadline(received_at, 7)")
+        seven = seven.replace(b"at_risk(received_at, 10)", b"at_risk(received_at, 7)")
+        policy = self.env.services.policy
+        version, _ = engine.deploy_process_version(policy.process_key, seven, bundled_forms(), actor=OWNER,
+                                                   comment="7 working days", **self.env.deps())  # fmt: skip
+        engine.migrate_cases(policy.process_key, version.number, from_number=1, dry_run=False, actor=OWNER,
+                             **self.env.deps())  # fmt: skip
+        self.deployed_shorter = True
+        self.dirty.update(c.case_id for c in self.cases)
+
+    @precondition(lambda self: bool(self.cases))
+    @rule(pick=st.integers(0, 50))
+    def a_data_protection_officer_erases_a_closed_case(self, pick: int) -> None:
+        self.stats["a_data_protection_officer_erases_a_closed_case"] += 1
+        closed = [c for c in self._refresh_closed() if c.closed_at is not None and not c.erased]
+        if not closed:
+            return
+        tracked = closed[pick % len(closed)]
+        engine.erase_personal_data(tracked.reference, "Retention period over", actor=DPO, **self.env.deps())
+        tracked.erased = True
+        self._touched(tracked)
+
+    # --- what must hold after every step ----------------------------------------------------
+
+    @invariant()
+    def the_whole_product_holds(self) -> None:
+        changed = [c for c in self.cases if c.case_id in self.dirty]
+        for tracked in changed if not self.aged else self.cases:
+            self._sla_agrees(tracked, verify=tracked in changed)
+        self._pages_render_without_leaks(changed)
+        self._counts_match_the_workflows()
+        self.dirty.clear()
+        self.aged = False
+        self.stats["invariant checks"] += 1
+
+    def teardown(self) -> None:
+        if self.env.close is not None:
+            self.env.close()
+
+    def _sla_agrees(self, tracked: Tracked, *, verify: bool) -> None:
+        """The case verifies (chain and replay); task list due, case page badge and status date are
+        the audit checkpoints' (as an officer sees them)."""
+        record = engine.case_history(tracked.case_id, **self.env.deps())
+        if verify:
+            problem = record.check.broken or record.check.divergence
+            assert record.check.ok, f"{tracked.reference} does not verify: {problem}"
+        if record.case.status != "open":
+            return
+        now = self.env.clock.now()
+        policy = self.env.services.policy
+        risk = policy.calendar.deadline(now, policy.at_risk_margin)
+        points = {p.stage: p for p in record.checkpoints}
+        response = self.env.client("officer").get(f"/cases/{tracked.reference}")
+        assert response.status_code == 200, f"case page of {tracked.reference}: {response.status_code}"
+        for item in self._items(tracked):
+            stage = STAGE_OF_TASK.get(item.bpmn_id)
+            if stage is None:
+                continue
+            expected = points[stage].answer_by
+            assert item.due_at == expected, f"{tracked.reference} {item.bpmn_id}: due {item.due_at}, audit {expected}"
+            state = deadlines.sla_state(expected, now, risk)
+            row = re.search(rf'<tr class="sla-(\w+)" data-task="{item.bpmn_id}"', response.text)
+            assert row and row.group(1) == state, f"{tracked.reference} {item.bpmn_id}: page {row}, audit {state}"
+        answer = engine.status_answer(record.case, record.events)
+        if answer.next_deadline is not None:
+            assert answer.next_deadline == points["resolution"].answer_by, f"{tracked.reference}: status date"
+
+    def _pages_render_without_leaks(self, changed: list[Tracked]) -> None:
+        """Every page a role can open answers without 5xx; roles without personal data see none."""
+        secrets = [s for c in self.cases for s in c.customer.secrets()]
+        pages = dict(GLOBAL_PAGES)
+        for tracked in changed:
+            ref = tracked.reference
+            pages[f"/cases/{ref}"] = PERSONAL_ROLES + OTHER_ROLES
+            for path in (f"/audit/cases/{ref}", f"/audit/cases/{ref}/history.json", f"/audit/cases/{ref}/history.csv"):
+                pages[path] = ("auditor", "officer")
+        for path, usernames in pages.items():
+            for username in usernames:
+                response = self.env.client(username).get(path)
+                assert response.status_code < 500, f"GET {path} as {username}: {response.status_code}"
+                if username in OTHER_ROLES and response.status_code == 200:
+                    body = response.get_data(as_text=True)
+                    leaked = [s for s in secrets if s in body]
+                    assert not leaked, f"GET {path} as {username} shows personal data: {leaked}"
+        for tracked in changed:
+            for item in self._items(tracked):
+                response = self.env.client(LANE_USERS[item.lane]).get(f"/tasks/{tracked.case_id}/{item.task_id}")
+                assert response.status_code < 500, f"task page {item.bpmn_id} of {tracked.reference}"
+
+    def _counts_match_the_workflows(self) -> None:
+        services = self.env.services
+        waiting: dict[str, int] = {}
+        for tracked in self.cases:
+            case = engine.show_case(tracked.case_id, uow=services.uow).case
+            with services.uow:
+                version = services.uow.versions.get(case.version_id)
+            restored = spiff.restore(case.state, workflows.bundle(version), services.policy.script_engine)
+            for task in spiff.ready_tasks(restored):
+                lane = version.user_tasks.get(task.bpmn_id, {}).get("lane") or ""
+                waiting[lane] = waiting.get(lane, 0) + 1
+        for lane in LANE_USERS:
+            listing = engine.task_list(engine.Filters(lanes=(lane,)), **self.env.deps())
+            assert sum(listing.counts.values()) == waiting.get(lane, 0), f"{lane}: {listing.counts} vs {waiting}"
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _items(self, tracked: Tracked) -> list[model.WorkItem]:
+        return engine.show_case(tracked.case_id, uow=self.env.services.uow).work_items
+
+    def _outbox(self, tracked: Tracked) -> list[model.OutboxMessage]:
+        return engine.show_case(tracked.case_id, uow=self.env.services.uow).outbox
+
+    def _revision(self, tracked: Tracked) -> int:
+        return engine.show_case(tracked.case_id, uow=self.env.services.uow).case.revision
+
+    def _touched(self, tracked: Tracked) -> None:
+        self.dirty.add(tracked.case_id)
+
+    def _refresh_closed(self) -> list[Tracked]:
+        for tracked in self.cases:
+            case = engine.show_case(tracked.case_id, uow=self.env.services.uow).case
+            if case.status == "closed" and tracked.closed_at is None:
+                tracked.closed_at = case.updated_at
+        return self.cases
+
+    def _form_data(self, tracked: Tracked, bpmn_id: str, choice: int) -> dict[str, Any]:
+        customer, now = tracked.customer, self.env.clock.now()
+        calendar = self.env.services.policy.calendar
+        named = f"{customer.given_name} {customer.surname}"
+        if bpmn_id == "Task_Register":
+            return {"surname": customer.surname, "given_name": customer.given_name, "phone": customer.phone,
+                    "email": customer.email, "description": customer.description}  # fmt: skip
+        if bpmn_id == "Task_Review":
+            if choice % 3 == 0:
+                return {"review_notes": f"Need the receipt from {named}", "clarify": "on",
+                        "question": "Please send the receipt."}  # fmt: skip
+            return {"review_notes": "Receipt checked."}
+        if bpmn_id == "Task_Clarify":
+            return {"contacted_via": "phone", "customer_answer": f"{named} sent the receipt."}
+        if bpmn_id == "Task_Analyse":
+            data = {"findings": "Defect confirmed.", "decision": ["upheld", "partly_upheld", "rejected"][choice % 3],
+                    "measures": "Replacement."}  # fmt: skip
+            if choice % 4 == 0:
+                data["corrective_needed"] = "on"
+            return data
+        if bpmn_id == "Task_Respond":
+            if choice % 2:
+                agreed = _baku(now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+                return {"response_mode": "oral", "response_text": "We replace them.", "agreed_by": named,
+                        "agreed_on": agreed, "agreed_how": "phone"}  # fmt: skip
+            return {"response_mode": "written", "response_text": f"Dear {named}, we replace them."}
+        if bpmn_id == "Task_DelayNotice":
+            day = calendar.add_working_days(calendar.local_date(now), 3 + choice)
+            return {"delay_reason": "Waiting for the supplier", "new_date": day.isoformat()}
+        if bpmn_id == "Task_Corrective":
+            return {"corrective_actions": "Packaging changed.", "measures_owner": "Store manager"}
+        return {"action_taken": f"Called {named}"}
+
+
+def _baku(moment: datetime) -> datetime:
+    return moment.astimezone(BAKU)
