@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from click.testing import CliRunner
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -33,6 +34,7 @@ import engine
 from engine import deadlines, model, spiff, workflows
 from tests.conftest import BPMN_FILE, bundled_forms
 from tests.web_app import PASSWORD, csrf_token
+from web.cli import make_cli
 
 BAKU = ZoneInfo("Asia/Baku")
 PERSONAL_ROLES = ("intake", "officer", "supervisor")  # who may see a customer's data
@@ -91,6 +93,7 @@ class Environment:
         self.app, self.clock, self.smtp, self.close = app, clock, smtp, close
         self.services = app.extensions["bpm"]
         self.clients: dict[str, Any] = {}
+        self._cli: Any = None
 
     def client(self, username: str) -> Any:
         if username not in self.clients:
@@ -112,6 +115,14 @@ class Environment:
 
     def deps(self) -> dict[str, Any]:
         return self.services.deps()
+
+    def cli(self, *args: str) -> str:
+        """The `complaints` command on this product (its app and clock), as a shell user runs it."""
+        if self._cli is None:
+            self._cli = make_cli(lambda: self.app)
+        result = CliRunner().invoke(self._cli, list(args), catch_exceptions=False)
+        assert result.exit_code == 0, f"complaints {' '.join(args)}: {result.output[-500:]}"
+        return result.output
 
 
 def _tag(n: int) -> str:
@@ -357,6 +368,10 @@ class ProductMachine(RuleBasedStateMachine):
             for item in self._items(tracked):
                 response = self.env.client(LANE_USERS[item.lane]).get(f"/tasks/{tracked.case_id}/{item.task_id}")
                 assert response.status_code < 500, f"task page {item.bpmn_id} of {tracked.reference}"
+            for command in (("show", tracked.reference), ("show", tracked.reference, "--json"),
+                            ("history", tracked.reference)):  # fmt: skip
+                leaked = [secret for secret in secrets if secret in self.env.cli(*command)]
+                assert not leaked, f"complaints {' '.join(command)} shows personal data: {leaked}"
 
     def _counts_match_the_workflows(self) -> None:
         services = self.env.services
