@@ -36,8 +36,9 @@ def index():  # type: ignore[no-untyped-def]
     keys = sorted({v.process_key for v in engine.list_versions(uow=uow)} | {services().policy.process_key})
     with uow:
         running = {key: uow.versions.open_cases(key) for key in keys}
+    drafts = engine.list_drafts(uow=uow)
     return render_template("processes.html", keys=keys, versions={k: _versions(k) for k in keys}, running=running,
-                           drafts=engine.list_drafts(uow=uow))  # fmt: skip
+                           drafts=drafts, blocking={d.id: blocking(d) for d in drafts})  # fmt: skip
 
 
 @bp.get("/<key>/versions/<int:number>")
