@@ -39,6 +39,7 @@ def create_app(config: Config | dict[str, Any] | None = None, services: Any = No
         inputs,
         messages,
         processes,
+        security,
         status,
         tasks,
         views,
@@ -50,6 +51,7 @@ def create_app(config: Config | dict[str, Any] | None = None, services: Any = No
     views.init_app(app)
     status.init_app(app)
     inputs.init_app(app)  # after CSRF and the rate limits: a forged or flooding request is refused first
+    security.init_app(app)
     blueprints = (health.bp, auth.bp, tasks.bp, cases.bp, status.bp, inbox.bp, messages.bp, processes.bp, audit.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

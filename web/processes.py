@@ -9,6 +9,7 @@ from flask_login import current_user
 import engine
 from engine.drafts import blocking
 from engine.errors import InvalidBpmn, InvalidInput
+from web import security
 from web.auth import roles_required
 from web.deps import deps, services
 
@@ -95,6 +96,7 @@ def upload(key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/drafts/<draft_id>")
+@security.modeler_page
 @roles_required(OWNER)
 def draft(draft_id: str):  # type: ignore[no-untyped-def]
     """The modeler with the draft loaded, its forms and the problems of its last validation."""
