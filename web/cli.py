@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime
@@ -440,7 +439,7 @@ def password(username: str) -> None:
 @click.option("--once", is_flag=True, help="Work off what is due now, then exit.")
 def worker(poll: float | None, once: bool) -> None:
     """Run the worker: fire due timers, send due messages to customers, sleep until the next is due."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
+    runner.configure_logging(current_app.config.get("LOG_LEVEL", "INFO"))
     if services().mailer is None:
         click.echo("No SMTP server configured (COMPLAINTS_SMTP_HOST): messages to customers wait in the outbox.")
     fired, sent = runner.run_worker(poll or current_app.config["WORKER_POLL_SECONDS"], once=once, clock_fn=clock)
@@ -459,6 +458,7 @@ def setup() -> None:
 @click.option("--port", default=5000, show_default=True)
 def run(host: str, port: int) -> None:
     """Set up (database, process, demo users) and run the web process with a timer worker."""
+    runner.configure_logging(current_app.config.get("LOG_LEVEL", "INFO"))
     runner.prepare(echo=click.echo)
     click.echo(f"Open http://{host}:{port}/ and sign in as a demo user printed above")
     click.echo("(intake, officer, quality, supervisor, owner, auditor, dpo); customers check /status.")
