@@ -20,10 +20,10 @@ from flask.cli import FlaskGroup, routes_command, shell_command
 from werkzeug.security import generate_password_hash
 
 import engine
-from engine import model, text
+from engine import model
 from engine.clock import Clock, SettableClock
 from engine.errors import DomainError, InvalidInput, TaskNotFound
-from web import runner
+from web import preflight, runner
 from web.deps import services
 
 NOW_KEY = "complaints.now"
@@ -69,41 +69,7 @@ def init_app(app: Flask) -> None:
         mail_listener,
     ):
         app.cli.add_command(command)
-    for name, command in app.cli.commands.items():
-        if name not in SETS_UP_DATABASE and not isinstance(command, click.Group):  # e.g. flask-smorest's openapi
-            _check_before_running(command)
-
-
-SETS_UP_DATABASE = ("init-db", "setup", "run")
-
-
-def _check_before_running(command: click.Command) -> None:
-    """Before `setup` (or with the database away), or given text that cannot be stored (bytes that
-    are not UTF-8 in an argument), a command says so and exits 1, never a traceback."""
-    callback = command.callback
-    if callback is None or getattr(callback, "checked_before_running", False):
-        return  # commands are shared by every app built in this process: wrap once
-
-    @functools.wraps(callback)
-    def checked(*args: Any, **kwargs: Any) -> Any:
-        clock()  # a refused --now is a usage error, said first
-        problem = _unstorable_argument(kwargs) or services().database_problem()
-        if problem:
-            click.secho(f"Error: {problem}", fg="red", err=True)
-            raise SystemExit(1)
-        return callback(*args, **kwargs)
-
-    checked.checked_before_running = True  # type: ignore[attr-defined]
-    command.callback = checked
-
-
-def _unstorable_argument(arguments: dict[str, Any]) -> str | None:
-    for name, value in arguments.items():
-        for item in value if isinstance(value, tuple) else (value,):
-            reason = text.unstorable(item) if isinstance(item, str) else None
-            if reason:
-                return f"{name.replace('_', '-')}: {reason}"
-    return None
+    preflight.init_app(app, first=clock)  # before setup: a message, not a traceback
 
 
 # --- helpers ------------------------------------------------------------------------------
