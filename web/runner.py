@@ -34,17 +34,18 @@ LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 
 
 def configure_logging(level: str = "INFO") -> None:
-    """Operators read the product's own lines at `level` (COMPLAINTS_LOG_LEVEL); libraries
-    (SpiffWorkflow logs ~13 INFO lines per case it steps, werkzeug, alembic) only their warnings."""
+    """Operators read the product's own lines (and the access log of `run`) at `level`
+    (COMPLAINTS_LOG_LEVEL); libraries, SpiffWorkflow with its ~13 INFO lines per case it steps
+    among them, only their warnings."""
     known = logging.getLevelNamesMapping()
     chosen = known.get(level.strip().upper())
     root = logging.getLogger()
-    if not any(getattr(h, "complaints", False) for h in root.handlers):
+    if not root.handlers:  # as logging.basicConfig: a host that set up logging (a test runner) keeps it
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
-        handler.complaints = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(logging.WARNING)
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # whatever the root says later
     for name in PRODUCT_LOGGERS:
         logging.getLogger(name).setLevel(chosen if chosen is not None else logging.INFO)
     if chosen is None:
