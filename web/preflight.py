@@ -17,6 +17,7 @@ from engine import text
 from web.deps import services
 
 SETS_UP_DATABASE = ("init-db", "setup", "run")
+MAX_INTEGER = 2**31 - 1  # the smallest integer column of the databases we run on
 
 
 def init_app(app: Flask, *, first: Callable[[], object]) -> None:
@@ -45,10 +46,19 @@ def _check_before_running(command: click.Command, first: Callable[[], object]) -
 
 
 def unstorable_argument(arguments: dict[str, Any]) -> str | None:
-    """An argument holding text that cannot be stored (bytes that are not UTF-8 arrive as lone surrogates)."""
+    """An argument the database cannot take: text with NUL or a lone surrogate (bytes that are not UTF-8
+    arrive as those), or an integer beyond what its integers hold (a --limit of 99999999999999999999)."""
     for name, value in arguments.items():
         for item in value if isinstance(value, tuple) else (value,):
-            reason = text.unstorable(item) if isinstance(item, str) else None
+            reason = _problem(item)
             if reason:
                 return f"{name.replace('_', '-')}: {reason}"
+    return None
+
+
+def _problem(item: Any) -> str | None:
+    if isinstance(item, str):
+        return text.unstorable(item)
+    if isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_INTEGER:
+        return f"{item} is out of range (at most {MAX_INTEGER})."
     return None

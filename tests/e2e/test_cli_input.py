@@ -88,3 +88,14 @@ def test_a_blank_status_request_is_refused(cli):
     result = cli("status", "MG-2026-000001", "--channel", "call_centre", "--requester", "  ", "--as", "intake")
     assert result.exit_code == 1 and "requester" in result.output
     assert "status_requested" not in cli("show", "MG-2026-000001").output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["tasks", "--role", "intake", "--limit", "99999999999999999999"], ["verify", "--batch", "99999999999999999999"],
+     ["fire-timers", "--limit", "-99999999999999999999"]],
+)  # fmt: skip
+def test_an_integer_beyond_the_database_is_refused_in_one_line(cli, args):
+    cli("setup")
+    result = cli(*args)
+    assert result.exit_code == 1 and "is out of range" in result.output and "Traceback" not in result.output
