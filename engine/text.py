@@ -75,7 +75,8 @@ def too_deep(document: str, limit: int = MAX_DEPTH) -> str | None:
 
     Reads only the brackets and strings (a regular expression), so it cannot recurse itself.
     """
-    depth, key, last_string, deepest = 0, None, None, (limit, None)
+    depth, key, last_string = 0, None, None
+    deepest: tuple[int, str | None] = (limit, None)
     for token in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}:]', document):
         symbol = token.group()
         if symbol in "[{":
