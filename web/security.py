@@ -20,7 +20,7 @@ CSP = {
     "default-src": "'self'",
     "script-src": "'self'",
     "style-src": "'self'",
-    "img-src": "'self' data:",  # bpmn-js and form-js draw some icons from data: URIs
+    "img-src": "'self' data:",  # Pico CSS, bpmn-js and form-js draw icons (ticks, arrows) as data: SVGs
     "font-src": "'self'",
     "connect-src": "'self'",
     "object-src": "'none'",
