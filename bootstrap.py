@@ -27,6 +27,7 @@ class Services:
     database_url: str = "memory"
     extras: dict[str, object] = field(default_factory=dict)
     mailer: object | None = None  # None: no SMTP server configured, messages wait in the outbox
+    database_problem: Callable[[], str | None] = lambda: None  # e.g. "not set up yet: run complaints setup"
 
     def deps(self) -> dict[str, object]:
         """Keyword arguments for a use case: engine.start_case(..., **services.deps())."""
@@ -82,6 +83,7 @@ def sql_services(config: dict, clock: Clock | None = None) -> Services:
         database_url=engine.url.render_as_string(hide_password=True),
         extras={"engine": engine},
         mailer=mailer_from(config),
+        database_problem=lambda: db.schema_problem(engine),
     )
 
 

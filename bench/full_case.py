@@ -90,7 +90,7 @@ PATH: list[tuple[str, str, dict[str, Any]] | str] = [
     ("officer", "Task_Clarify", {"contacted_via": "phone", "customer_answer": "Ganjlik mall"}),
     ("officer", "Task_Review", {"review_notes": "Clear now"}),
     TIMER,
-    ("officer", "Task_DelayNotice", {"delay_reason": "Waiting for the supplier", "new_date": "2026-03-25"}),
+    ("officer", "Task_DelayNotice", {"delay_reason": "Waiting for the supplier", "new_date": "2026-03-31"}),
     ("officer", "Task_Analyse", {
         "findings": "Faulty unit", "decision": "upheld", "measures": "Replace it", "corrective_needed": True,
     }),

@@ -46,7 +46,7 @@ STEPS: list[tuple[float, Any]] = [
     (20, ("Task_Review", {"review_notes": "Clear now"})),
     (21, "status"), (22, "status"), (23, "status"),
     (24 * 12, "timer"),
-    (24 * 12 + 1, ("Task_DelayNotice", {"delay_reason": "Supplier", "new_date": "2026-03-25"})),
+    (24 * 12 + 1, ("Task_DelayNotice", {"delay_reason": "Supplier", "new_date": "2026-03-31"})),
     (24 * 12 + 2, ("Task_Analyse", {"findings": "Faulty", "decision": "upheld", "measures": "Replace",
                                     "corrective_needed": True})),
     (24 * 12 + 3, "status"),

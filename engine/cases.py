@@ -20,7 +20,7 @@ from engine.errors import (
     VersionNotFound,
 )
 from engine.ids import case_reference, new_id
-from engine.intake import validate_intake
+from engine.intake import validate_intake, validate_status_request
 from engine.policy import Policy
 
 
@@ -128,7 +128,9 @@ def complete_task(
         if item.assignee not in (None, actor.id):
             raise Conflict(f"Task '{item.name}' is claimed by {item.assignee}.")
         version = uow.versions.get(case.version_id)
-        values = forms.validate_data(version.forms.get(item.form or ""), data, today=policy.calendar.local_date(now))
+        values = forms.validate_data(
+            version.forms.get(item.form or ""), data, today=policy.calendar.local_date(now), calendar=policy.calendar
+        )
         personal_fields = {k: values.pop(k) for k in list(values) if k in model.PERSONAL_FIELDS}
         if personal_fields:
             values["missing"] = _update_personal(uow, case, personal_fields)
@@ -168,11 +170,9 @@ def record_status_request(
 ) -> model.StatusAnswer:
     """Answer "where is my complaint?" and record that it was asked (POLICY.md §4)."""
     access.require_status_requests(actor)
-    if channel not in model.CHANNELS + ("status_page", "in_person"):
-        raise InvalidInput(f"Unknown channel '{channel}'.", {"channel": ["Unknown channel."]})
+    request = validate_status_request(channel, requester, told)
     with uow:
         case = uow.cases.by_reference(reference)
-        request = {"channel": channel, "requester": requester, "told": told}
         answer, workflow = note_status_request(case, request, actor=actor, uow=uow, clock=clock, policy=policy)
         uow.commit()
     workflows.keep(case, workflow, policy)

@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from engine import cases, forms, history, mail, model, ports, workflows
+from engine import cases, forms, history, mail, model, ports, text, workflows
 from engine.clock import Clock
 from engine.errors import CaseNotFound, InvalidInput
 from engine.ids import new_id
-from engine.intake import validate_intake
+from engine.intake import EARLIEST_RECEIPT, validate_intake
 from engine.policy import Policy
 
 MAIL_ACTOR = model.Actor.system("mail")
@@ -106,7 +106,8 @@ def _file_mail(
 
 
 def _quarantine(record: model.InboundMessage, raw: bytes, reason: str) -> None:
-    record.outcome, record.reason, record.raw, record.body = "quarantined", reason, raw, record.body[: forms.MAX_TEXT]
+    record.outcome, record.reason, record.raw = "quarantined", text.cleaned(reason), raw
+    record.body = record.body[: forms.MAX_TEXT]
 
 
 def _attach_reply(uow: ports.UnitOfWork, case: model.Case, record: model.InboundMessage, now: datetime) -> None:
@@ -127,8 +128,8 @@ def _attach_reply(uow: ports.UnitOfWork, case: model.Case, record: model.Inbound
 def _quoted_case(uow: ports.UnitOfWork, parsed: mail.Mail, policy: Policy) -> model.Case | None:
     """The first existing case whose reference the subject, else the body, quotes."""
     pattern = re.compile(rf"\b{re.escape(policy.reference_prefix)}-\d{{4}}-\d{{6}}\b", re.IGNORECASE)
-    for text in (parsed.subject, parsed.body):
-        for reference in dict.fromkeys(m.upper() for m in pattern.findall(text)):
+    for quoted in (parsed.subject, parsed.body):
+        for reference in dict.fromkeys(m.upper() for m in pattern.findall(quoted)):
             try:
                 return uow.cases.by_reference(reference)
             except CaseNotFound:
@@ -154,7 +155,8 @@ def _description(parsed: mail.Mail) -> str:
 
 
 def _receipt(date: datetime | None, now: datetime) -> datetime:
-    return date if date is not None and date <= now else now
+    """The Date header, unless it lies in the future or before the service existed (then now)."""
+    return date if date is not None and EARLIEST_RECEIPT <= date <= now else now
 
 
 def receive_intake_message(

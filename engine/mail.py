@@ -19,7 +19,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from html.parser import HTMLParser
 
-from engine import forms
+from engine import forms, text
 
 # What the email package may raise on hostile input (it is lenient, but not everywhere).
 PARSE_ERRORS = (email.errors.MessageError, ValueError, LookupError, IndexError, AttributeError, TypeError)
@@ -91,6 +91,14 @@ def parse(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Mail:
         _read(message, mail, limits)
     except PARSE_ERRORS as error:
         mail.problems.append(f"The message could not be read: {type(error).__name__}: {error}")
+    return _storable(mail)
+
+
+def _storable(mail: Mail) -> Mail:
+    """Mail is taken whatever it holds: NUL and broken characters become U+FFFD (PostgreSQL refuses them)."""
+    for name in ("message_id", "sender", "sender_name", "subject", "body"):
+        setattr(mail, name, text.cleaned(getattr(mail, name)))
+    mail.problems = [text.cleaned(problem) for problem in mail.problems]
     return mail
 
 

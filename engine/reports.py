@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from engine import access, deadlines, model, ports, sla, workflows
+from engine import access, deadlines, forms, model, ports, sla, workflows
 from engine.clock import Clock
 from engine.errors import InvalidInput
 from engine.policy import Policy
@@ -47,6 +47,8 @@ def sla_report(start: date, end: date, *, uow: ports.UnitOfWork, clock: Clock, p
     """Measure the cases received between two dates (inclusive, Baku) against the policy's SLAs (read only)."""
     if end < start or (end - start).days > MAX_DAYS:
         raise InvalidInput(f"Give a period of at most {MAX_DAYS} days, the start not after the end.")
+    if start < forms.EARLIEST_DATE or end >= date.max - timedelta(days=2):  # no case is older than the service
+        raise InvalidInput(f"Give dates from {forms.EARLIEST_DATE.isoformat()} on.")
     zone = policy.calendar.zone
     first, last = datetime.combine(start, time(), zone), datetime.combine(end + timedelta(days=1), time(), zone)
     with uow:

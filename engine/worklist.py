@@ -12,6 +12,7 @@ from engine.policy import Policy
 
 SLA_STATES = ("overdue", "at_risk", "on_time")
 SORTS = ("due", "-due")
+MAX_PAGE = 1_000_000  # a page number beyond any list, small enough for every database's integers
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,15 @@ def task_list(filters: Filters, *, uow: ports.UnitOfWork, clock: Clock, policy: 
         raise InvalidInput(f"Unknown channel {filters.channel!r}.")
     now = clock.now()
     risk = policy.calendar.deadline(now, policy.at_risk_margin)
-    query = replace(filters, now=now, at_risk_before=risk, page=max(filters.page, 1),
+    query = replace(filters, now=now, at_risk_before=risk, page=min(max(filters.page, 1), MAX_PAGE),
                     per_page=min(max(filters.per_page, 1), 100))  # fmt: skip
     with uow:
         counts = uow.work_items.sla_counts(query)  # the tabs' counts give the total too
+        total = counts[query.sla] if query.sla else sum(counts.values())
+        pages = max((total + query.per_page - 1) // query.per_page, 1)
+        if total <= query.count_limit:  # a page beyond the counted list shows its last page
+            query = replace(query, page=min(query.page, pages))
         items = uow.work_items.search(query)
-    total = counts[query.sla] if query.sla else sum(counts.values())
-    pages = max((total + query.per_page - 1) // query.per_page, 1)
     if total > query.count_limit and len(items) == query.per_page:
         pages = max(pages, query.page + 1)  # beyond the counted range: there is at least one more
     return Worklist(items, total, query.page, pages, counts, query.count_limit)

@@ -59,3 +59,21 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why the application cannot use this database yet (unreachable, not set up, older schema), or None."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import SQLAlchemyError
+
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        current = current_revision(engine)
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        return f"The database at {where} cannot be reached ({reason})."
+    if current is None:
+        return f"The database at {where} is not set up yet: run `complaints setup` (or `complaints init-db`) first."
+    if current not in ScriptDirectory.from_config(alembic_config(engine)).get_heads():
+        return f"The database at {where} has an older schema: run `complaints init-db` to upgrade it."
+    return None

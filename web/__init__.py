@@ -26,13 +26,32 @@ def create_app(config: Config | dict[str, Any] | None = None, services: Any = No
         raise RuntimeError("create_app needs services; use bootstrap.create_app()")
     app.extensions["bpm"] = services
 
-    from web import api, audit, auth, cases, cli, errors, health, i18n, inbox, messages, processes, status, tasks, views
+    from web import (
+        api,
+        audit,
+        auth,
+        cases,
+        cli,
+        errors,
+        health,
+        i18n,
+        inbox,
+        inputs,
+        messages,
+        processes,
+        security,
+        status,
+        tasks,
+        views,
+    )
 
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     views.init_app(app)
     status.init_app(app)
+    inputs.init_app(app)  # after CSRF and the rate limits: a forged or flooding request is refused first
+    security.init_app(app)
     blueprints = (health.bp, auth.bp, tasks.bp, cases.bp, status.bp, inbox.bp, messages.bp, processes.bp, audit.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

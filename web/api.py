@@ -17,15 +17,17 @@ from flask_smorest import Api, Blueprint, abort
 from marshmallow import RAISE, Schema, fields, validate
 
 import engine
-from engine import forms
+from engine import forms, text
 from engine.errors import Conflict
 from engine.intake import IntakeSchema
+from web import inputs
 from web.deps import deps
 
 blp = Blueprint(
     "intake_api", __name__, url_prefix="/api/v1",
     description="Complaints from the live-chat and social-media integrations.",
 )  # fmt: skip
+blp.ARGUMENTS_PARSER = inputs.JsonParser()  # before @blp.arguments below: JSON nested too deeply is a 400
 TOKEN_SCHEME = "channelToken"
 
 
@@ -37,10 +39,10 @@ class IntakeMessageSchema(IntakeSchema):
         exclude = ("channel",)  # the token says which channel
 
     message_id = fields.String(
-        required=True, validate=validate.Length(min=1, max=200),
+        required=True, validate=[validate.Length(min=1, max=200), text.one_line],
         metadata={"description": "The integration's id of the message; a replay returns the same case."},
     )  # fmt: skip
-    description = fields.String(required=True, validate=validate.Length(min=1, max=forms.MAX_TEXT))
+    description = fields.String(required=True, validate=[validate.Length(min=1, max=forms.MAX_TEXT), text.multi_line])
 
 
 class IntakeResultSchema(Schema):

@@ -127,8 +127,14 @@ def home_for(user: StaffUser) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only local paths: never redirect a signed-in user to another site."""
-    if not target:
+    """Only local paths: never redirect a signed-in user to another site.
+
+    Browsers read `//host`, `/\\host` and `/<tab>/host` as another site (they turn backslashes into
+    slashes and drop tabs and line breaks), so a path must start with one slash and hold neither.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
         return None
     parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc and target.startswith("/") else None
+    return target if not parts.scheme and not parts.netloc else None

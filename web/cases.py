@@ -97,12 +97,12 @@ def status_request(reference: str):  # type: ignore[no-untyped-def]
     form = request.form
     try:
         answer = engine.record_status_request(
-            reference, form.get("channel", ""), requester=form.get("requester", "").strip() or _("the customer"),
-            told=form.get("told", "").strip(), actor=current_user.actor, **deps(),
+            reference, form.get("channel", ""), requester=form.get("requester", ""),
+            told=form.get("told", ""), actor=current_user.actor, **deps(),
         )  # fmt: skip
-    except InvalidInput as error:
-        flash(str(error), "error")
-        return redirect(url_for("cases.case", reference=reference), 303)
+    except InvalidInput as error:  # nothing was recorded: the case page again, saying what is missing
+        flash(f"{error} " + " ".join(f"{k}: {' '.join(v)}" for k, v in error.errors.items()), "error")
+        return case(reference), 400
     flash(_("Status request recorded. Stage: %(stage)s; next deadline: %(due)s.", stage=answer.stage,
             due=local(answer.next_deadline)), "success")  # fmt: skip
     return redirect(url_for("cases.case", reference=reference), 303)

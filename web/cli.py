@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime
@@ -24,7 +23,7 @@ import engine
 from engine import access, model
 from engine.clock import Clock, SettableClock
 from engine.errors import DomainError, InvalidInput, TaskNotFound
-from web import runner
+from web import preflight, runner
 from web.deps import services
 
 NOW_KEY = "complaints.now"
@@ -70,6 +69,7 @@ def init_app(app: Flask) -> None:
         mail_listener,
     ):
         app.cli.add_command(command)
+    preflight.init_app(app, first=clock)  # before setup: a message, not a traceback
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -419,7 +419,7 @@ def password(username: str) -> None:
 @click.option("--once", is_flag=True, help="Work off what is due now, then exit.")
 def worker(poll: float | None, once: bool) -> None:
     """Run the worker: fire due timers, send due messages to customers, sleep until the next is due."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
+    runner.configure_logging(current_app.config.get("LOG_LEVEL", "INFO"))
     if services().mailer is None:
         click.echo("No SMTP server configured (COMPLAINTS_SMTP_HOST): messages to customers wait in the outbox.")
     fired, sent = runner.run_worker(poll or current_app.config["WORKER_POLL_SECONDS"], once=once, clock_fn=clock)
@@ -438,6 +438,7 @@ def setup() -> None:
 @click.option("--port", default=5000, show_default=True)
 def run(host: str, port: int) -> None:
     """Set up (database, process, demo users) and run the web process with a timer worker."""
+    runner.configure_logging(current_app.config.get("LOG_LEVEL", "INFO"))
     runner.prepare(echo=click.echo)
     click.echo(f"Open http://{host}:{port}/ and sign in as a demo user printed above")
     click.echo("(intake, officer, quality, supervisor, owner, auditor, dpo); customers check /status.")

@@ -30,6 +30,7 @@ class Config:
         self.EXTRA_WORKING_DAYS = os.environ.get("COMPLAINTS_EXTRA_WORKING_DAYS", "")
         self.LANE_ROLES = _lane_roles(os.environ.get("COMPLAINTS_LANE_ROLES", ""))
         self.WORKER_POLL_SECONDS = float(os.environ.get("COMPLAINTS_WORKER_POLL", "5"))
+        self.LOG_LEVEL = os.environ.get("COMPLAINTS_LOG_LEVEL", "INFO")  # the product's own lines; libraries: WARNING
         self.MAIL_MAX_BYTES = int(os.environ.get("COMPLAINTS_MAIL_MAX_BYTES", 25 * 2**20))
         self.MAIL_MAX_ATTACHMENT_BYTES = int(os.environ.get("COMPLAINTS_MAIL_MAX_ATTACHMENT_BYTES", 10 * 2**20))
         self.MAIL_HOST = os.environ.get("COMPLAINTS_MAIL_HOST", "127.0.0.1")

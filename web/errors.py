@@ -15,7 +15,8 @@ def init_app(app: Flask) -> None:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    """API paths, clients that ask for JSON, and requests that sent JSON (the modeler) get JSON errors."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json" or request.is_json
 
 
 def _domain_error(error: DomainError):  # type: ignore[no-untyped-def]
@@ -36,5 +37,7 @@ def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         body = {"error": error.name, "message": message}
         if "messages" in data:  # field errors of a request body, by location
             body["fields"] = data["messages"].get("json", data["messages"])
+            if isinstance(body["fields"], dict) and "message" not in data:
+                body["message"] = f"Please correct: {', '.join(sorted(map(str, body['fields'])))}."
         return jsonify(body), error.code, data.get("headers") or {}
     return render_template("error.html", status=error.code, message=message), error.code

@@ -9,6 +9,7 @@ from flask_login import current_user
 import engine
 from engine.drafts import blocking
 from engine.errors import InvalidBpmn, InvalidInput
+from web import security
 from web.auth import roles_required
 from web.deps import deps, services
 
@@ -36,8 +37,9 @@ def index():  # type: ignore[no-untyped-def]
     keys = sorted({v.process_key for v in engine.list_versions(uow=uow)} | {services().policy.process_key})
     with uow:
         running = {key: uow.versions.open_cases(key) for key in keys}
+    drafts = engine.list_drafts(uow=uow)
     return render_template("processes.html", keys=keys, versions={k: _versions(k) for k in keys}, running=running,
-                           drafts=engine.list_drafts(uow=uow))  # fmt: skip
+                           drafts=drafts, blocking={d.id: blocking(d) for d in drafts})  # fmt: skip
 
 
 @bp.get("/<key>/versions/<int:number>")
@@ -94,6 +96,7 @@ def upload(key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/drafts/<draft_id>")
+@security.modeler_page
 @roles_required(OWNER)
 def draft(draft_id: str):  # type: ignore[no-untyped-def]
     """The modeler with the draft loaded, its forms and the problems of its last validation."""

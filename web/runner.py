@@ -29,6 +29,27 @@ DEMO_USERS = {
     "dpo": ("Data-protection officer", {"dpo"}),
 }
 BATCH = 100
+PRODUCT_LOGGERS = ("engine", "persistence", "web", "bootstrap", "werkzeug")  # werkzeug: the access log of `run`
+LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Operators read the product's own lines (and the access log of `run`) at `level`
+    (COMPLAINTS_LOG_LEVEL); libraries, SpiffWorkflow with its ~13 INFO lines per case it steps
+    among them, only their warnings."""
+    known = logging.getLevelNamesMapping()
+    chosen = known.get(level.strip().upper())
+    root = logging.getLogger()
+    if not root.handlers:  # as logging.basicConfig: a host that set up logging (a test runner) keeps it
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # whatever the root says later
+    for name in PRODUCT_LOGGERS:
+        logging.getLogger(name).setLevel(chosen if chosen is not None else logging.INFO)
+    if chosen is None:
+        log.warning("COMPLAINTS_LOG_LEVEL=%r is not a level (DEBUG, INFO, WARNING, ERROR); using INFO", level)
 
 
 def prepare(echo: Callable[[str], None]) -> None:

@@ -9,9 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 import engine
+from engine import forms
 from engine.errors import InvalidInput, StaleCase, TaskNotReady
-from web.auth import STAFF, home_for, roles_required
+from web.auth import STAFF, _safe_next, home_for, roles_required
 from web.deps import deps, services
+from web.inputs import int_arg
 
 bp = Blueprint("tasks", __name__)
 FILTERS = ("sla", "stage", "channel", "sort", "mine")
@@ -20,10 +22,7 @@ FILTERS = ("sla", "stage", "channel", "sort", "mine")
 def _filters() -> engine.Filters:
     args = request.args
     lanes = tuple(services().policy.lanes_for_roles(current_user.roles))
-    try:
-        page = int(args.get("page", 1))
-    except ValueError:
-        page = 1
+    page = int_arg("page", 1)
     return engine.Filters(
         lanes=lanes, sla=args.get("sla") or None, stage=args.get("stage") or None,
         channel=args.get("channel") or None, sort=args.get("sort") or "due",
@@ -61,7 +60,7 @@ def claim(case_id: str, task_id: str):  # type: ignore[no-untyped-def]
     """Take a task so that colleagues see it is being handled."""
     item = engine.claim_task(case_id, task_id, actor=current_user.actor, **deps())
     flash(_("You took “%(task)s” of %(ref)s.", task=item.name, ref=item.reference), "success")
-    return redirect(request.form.get("next") or url_for("tasks.index"), 303)
+    return redirect(_safe_next(request.form.get("next")) or url_for("tasks.index"), 303)
 
 
 @bp.post("/tasks/<case_id>/<task_id>/release")
@@ -70,7 +69,7 @@ def release(case_id: str, task_id: str):  # type: ignore[no-untyped-def]
     """Give a task back to the lane."""
     item = engine.claim_task(case_id, task_id, actor=current_user.actor, release=True, **deps())
     flash(_("You released “%(task)s” of %(ref)s.", task=item.name, ref=item.reference), "info")
-    return redirect(request.form.get("next") or url_for("tasks.index"), 303)
+    return redirect(_safe_next(request.form.get("next")) or url_for("tasks.index"), 303)
 
 
 @bp.route("/tasks/<case_id>/<task_id>", methods=["GET", "POST"])
@@ -82,7 +81,7 @@ def task(case_id: str, task_id: str):  # type: ignore[no-untyped-def]
     except TaskNotReady as error:
         return _done_already(error, case_id)
     if request.method == "GET":
-        return render_template("task.html", page=page, values=page.values, errors={})
+        return _task_page(page, page.values)
     values = {k: v for k, v in request.form.items(multi=False) if k not in ("csrf_token", "revision")}
     values.update({k: request.form.getlist(k) for k in request.form if len(request.form.getlist(k)) > 1})
     try:
@@ -94,9 +93,9 @@ def task(case_id: str, task_id: str):  # type: ignore[no-untyped-def]
             case_id, task_id, values, actor=current_user.actor, expected_revision=revision, **deps()
         )
     except InvalidInput as error:
-        return render_template("task.html", page=page, values=values, errors=error.errors, message=str(error)), 400
+        return _task_page(page, values, error.errors, str(error)), 400
     except StaleCase as error:
-        return render_template("task.html", page=page, values=values, errors={}, message=str(error)), 409
+        return _task_page(page, values, {}, str(error)), 409
     except TaskNotReady as error:
         return _done_already(error, case_id)
     flash(_("“%(task)s” of %(ref)s completed. Now: %(stage)s.", task=page.item.name, ref=progress.reference,
@@ -111,6 +110,14 @@ def _open(case_id: str, task_id: str) -> engine.cases.TaskPage:
     if request.method == "GET":
         return engine.view_task(case_id, task_id, actor=current_user.actor, **deps())
     return engine.open_task(case_id, task_id, actor=current_user.actor, uow=services().uow, policy=services().policy)
+
+
+def _task_page(page: engine.cases.TaskPage, values: dict[str, Any], errors: Any = None, message: str = "") -> str:
+    """The task form with the values typed so far, the errors beside their fields, and the dates it takes."""
+    policy = services().policy
+    today = policy.calendar.local_date(services().clock.now())
+    dates = forms.date_ranges(page.form, today, policy.calendar)
+    return render_template("task.html", page=page, values=values, errors=errors or {}, message=message, dates=dates)
 
 
 def _done_already(error: TaskNotReady, case_id: str):  # type: ignore[no-untyped-def]

@@ -96,3 +96,73 @@ def test_the_moment_of_receipt_can_be_given_with_its_offset(api):
     assert view.case.received_at.isoformat() == "2026-03-02T05:15:00+00:00"
     future = api(dict(CHAT, message_id="lc-3", received_at="2026-03-09T09:15:00+04:00"))
     assert future.status_code == 400 and set(future.json["fields"]) == {"received_at"}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def api_on(request, tmp_path, clock):
+    """The API on SQLite and on PostgreSQL, posting raw JSON text as a client may."""
+    url = tmp_path / "api.sqlite3" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    app = make_app(url, clock, API_TOKENS=TOKENS)
+    client = app.test_client()
+
+    def post(document):
+        auth = {"Authorization": f"Bearer {TOKENS['live_chat']}", "Content-Type": "application/json"}
+        return client.post("/api/v1/complaints", data=document, headers=auth)
+
+    post.app = app
+    yield post
+    app.extensions["bpm"].extras["engine"].dispose()
+
+
+def nested(depth):
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize(
+    ("document", "field"),
+    [
+        ('{"message_id": "d1", "description": ' + nested(1000) + "}", "description"),
+        ('{"message_id": "d2", "description": "x", "surname": ' + nested(100_000) + "}", "surname"),
+        ('{"message_id": "d3", "description": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + "}", "description"),
+        (nested(50_000), "(body)"),
+        ('{"message_id": "d4", "description": "x\\ud800y"}', "description"),
+        ('{"message_id": "d5", "description": "ok", "surname": "\\udfffAli"}', "surname"),
+        ('{"message_id": "d6\\ud800", "description": "ok"}', "message_id"),
+        ('{"message_id": "d7", "description": "Broken\\u0000 strings"}', "description"),
+        ('{"message_id": "d8", "description": "ok", "email": "a\\u0000@example.az"}', "email"),
+        ('{"message_id": "d9", "description": "ok", "employee": "Leyla\\u0000"}', "employee"),
+        ('{"message_id": "d\\u0000", "description": "ok"}', "message_id"),
+        ('{"message_id": "d10", "description": "   "}', "description"),
+        ('{"message_id": "d11", "description": "ok", "received_at": "0001-01-01T00:00:00+00:00"}', "received_at"),
+        ('{"message_id": "d12", "description": "ok", "received_at": "9999-12-31T23:59:59-12:00"}', "received_at"),
+    ],
+)
+def test_deep_json_nul_and_broken_text_are_400_naming_the_field_and_store_nothing(api_on, document, field):
+    response = api_on(document)
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert list(response.json["fields"]) == [field] and field in response.json["message"]
+    assert count_cases(api_on.app) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("email", "crlf@example.org\r\nBcc: victim@example.org"),
+        ("email", "x@y.org<script>"),
+        ("email", "x@y.org, z@y.org"),
+        ("phone", "12345678 <b>"),
+        ("phone", "+994 70 123 45 67\nX-Injected: 1"),
+        ("surname", "Həsənov\r\nBcc: victim@example.org"),
+    ],
+)
+def test_contacts_and_names_are_checked_whole(api, field, value):
+    response = api(dict(CHAT, **{field: value}))
+    assert response.status_code == 400 and set(response.json["fields"]) == {field}
+    assert count_cases(api.app) == 0
+
+
+def test_a_moment_of_receipt_before_the_service_existed_is_refused(api):
+    for moment in ("0001-01-01T00:00:00+00:00", "1999-12-31T23:59:59+04:00"):
+        response = api(dict(CHAT, received_at=moment))
+        assert response.status_code == 400 and set(response.json["fields"]) == {"received_at"}
+    assert count_cases(api.app) == 0

@@ -26,7 +26,7 @@ def test_an_oral_answer_without_the_agreement_is_refused_and_nothing_is_sent(as_
         assert f"err-{field}" in response.text
     after = engine.show_case(case.case.id, uow=services.uow)
     assert after.case.revision == view.case.revision and "written_response" not in [m.message for m in after.outbox]
-    agreed = dict(oral, agreed_by="the customer", agreed_on="2026-03-04", agreed_how="phone")
+    agreed = dict(oral, agreed_by="the customer", agreed_on="2026-03-02", agreed_how="phone")
     assert officer.post(url, agreed, token_from=url).status_code == 303
     done = engine.show_case(case.case.id, uow=services.uow)
     assert done.case.status == "closed" and "written_response" not in [m.message for m in done.outbox]

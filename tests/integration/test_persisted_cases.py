@@ -36,7 +36,7 @@ def test_a_whole_case_persists_across_steps(scenario):
     scenario.review(case.case_id)
     scenario.move_to(datetime(2026, 3, 14, 9, tzinfo=BAKU))
     scenario.complete(
-        case.case_id, "Task_DelayNotice", {"delay_reason": "Lab test", "new_date": "2026-03-20"}
+        case.case_id, "Task_DelayNotice", {"delay_reason": "Lab test", "new_date": "2026-03-31"}
     )
     scenario.analyse(case.case_id, corrective=True)
     scenario.respond_in_writing(case.case_id)

@@ -60,8 +60,8 @@ def test_a_delayed_case_tells_the_reason_and_the_new_date(scenario):
     scenario.review(case.case_id)
     scenario.move_to(datetime(2026, 3, 14, 9, tzinfo=BAKU))
     scenario.complete(
-        case.case_id, "Task_DelayNotice", {"delay_reason": "Waiting for the lab", "new_date": "2026-03-25"}
+        case.case_id, "Task_DelayNotice", {"delay_reason": "Waiting for the lab", "new_date": "2026-03-31"}
     )
     answer = engine.check_status(case.reference, "+994505551234", **scenario.deps)
-    assert (answer.delay_reason, answer.new_date) == ("Waiting for the lab", "2026-03-25")
+    assert (answer.delay_reason, answer.new_date) == ("Waiting for the lab", "2026-03-31")
     assert answer.next_deadline is not None

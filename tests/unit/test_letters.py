@@ -113,14 +113,14 @@ def test_a_delay_notice_replaced_by_a_later_one_is_withdrawn(scenario, smtp, mai
     case = scenario.start(email="aysel@example.com")
     scenario.review(case.case_id)
     scenario.move_to(datetime(2026, 3, 14, 9, tzinfo=BAKU))  # resolution at risk
-    scenario.complete(case.case_id, "Task_DelayNotice", {"delay_reason": "Supplier", "new_date": "2026-03-20"})
-    scenario.move_to(datetime(2026, 3, 21, 9, tzinfo=BAKU))  # the new date passed: a second notice
-    scenario.complete(case.case_id, "Task_DelayNotice", {"delay_reason": "Lab test", "new_date": "2026-03-27"})
+    scenario.complete(case.case_id, "Task_DelayNotice", {"delay_reason": "Supplier", "new_date": "2026-03-18"})
+    scenario.move_to(datetime(2026, 3, 19, 9, tzinfo=BAKU))  # the new date passed: a second notice
+    scenario.complete(case.case_id, "Task_DelayNotice", {"delay_reason": "Lab test", "new_date": "2026-03-31"})
     assert send(scenario, mailer).withdrawn == 1
     assert received(smtp, scenario, case) == ["acknowledgement", "delay_notice"]
     assert "2026" in smtp.recorder.accepted[-1].get_content() and "Lab test" in smtp.recorder.accepted[-1].get_content()
     first = next(m for m in scenario.view(case.case_id).outbox if m.status == "obsolete")
-    assert first.payload["new_date"] == "2026-03-20" and "later delay notice" in first.last_error
+    assert first.payload["new_date"] == "2026-03-18" and "later delay notice" in first.last_error
 
 
 def test_staff_cannot_retry_a_withdrawn_letter(scenario, mailer):

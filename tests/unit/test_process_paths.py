@@ -95,7 +95,7 @@ def test_oral_response_needs_the_customers_agreement(scenario):
             "response_mode": "oral",
             "response_text": "Told by phone",
             "agreed_by": "the customer",
-            "agreed_on": "2026-03-04",
+            "agreed_on": "2026-03-02",
             "agreed_how": "phone",
         },
     )
@@ -137,7 +137,7 @@ def test_delay_notices_repeat_until_the_customer_is_answered(scenario):
     scenario.move_to(datetime(2026, 3, 14, 9, tzinfo=BAKU))  # past "at risk" (13 March)
     assert set(scenario.ready(case.case_id)) == {"Task_Analyse", "Task_DelayNotice"}
     scenario.complete(
-        case.case_id, "Task_DelayNotice", {"delay_reason": "Awaiting the supplier", "new_date": "2026-03-24"}
+        case.case_id, "Task_DelayNotice", {"delay_reason": "Awaiting the supplier", "new_date": "2026-03-19"}
     )
     scenario.move_to(datetime(2026, 3, 18, 9, tzinfo=BAKU))  # past the 10-day deadline (17 March)
     assert "Task_ResolutionOverdue" in scenario.ready(case.case_id)
@@ -148,7 +148,7 @@ def test_delay_notices_repeat_until_the_customer_is_answered(scenario):
     )
     view = scenario.view(case.case_id)
     assert [m.payload.get("new_date") for m in view.outbox if m.message == "delay_notice"] == [
-        "2026-03-24",
+        "2026-03-19",
         "2026-04-03",
     ]
     pending = [d for d in view.case.deadlines if not d.passed]

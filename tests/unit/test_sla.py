@@ -21,7 +21,7 @@ def test_a_late_answer_is_missed_by_working_days_and_its_delay_reason_is_reporte
     scenario.complete(case.case_id, "Task_Register", registered)
     scenario.review(case.case_id)
     scenario.move_to(datetime(2026, 3, 14, 9, tzinfo=BAKU))
-    scenario.complete(case.case_id, "Task_DelayNotice", {"delay_reason": "Supplier", "new_date": "2026-03-24"})
+    scenario.complete(case.case_id, "Task_DelayNotice", {"delay_reason": "Supplier", "new_date": "2026-03-31"})
     scenario.clock.set(datetime(2026, 3, 19, 10, tzinfo=BAKU))  # deadline was Tuesday 17 March
     scenario.analyse(case.case_id)
     scenario.respond_in_writing(case.case_id)
