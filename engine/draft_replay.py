@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from engine import model, spiff
+from engine.history import INPUTS
 from engine.policy import Policy
-from engine.replay import INPUTS, Observation, Replayer
+from engine.replay import Observation, Replayer
 
 
 @dataclass(frozen=True)
