@@ -2,9 +2,10 @@
 
 import json
 
-from tests.conftest import BPMN_FILE
+from tests.conftest import BPMN_FILE, ROOT
 from tests.e2e.test_cli import cli  # noqa: F401 - the fixture
 
+MAIL = ROOT / "tests" / "data" / "mail"
 DAY1, DAY2, LATE = (
     ("--now", "2026-03-02T10:00+04:00"),
     ("--now", "2026-03-03T10:00+04:00"),
@@ -53,3 +54,29 @@ def test_history_sla_report_draft_and_erasure_from_the_command_line(cli, tmp_pat
     assert "erased" in cli("erase", "MG-2026-000001", "--reason", "Customer request", "--as", "dpo")
     assert "Nəsirov" not in cli("history", "MG-2026-000001")
     assert "chain whole, replay identical" in cli("verify", "MG-2026-000001")
+
+
+def clarified_twice(cli):  # noqa: F811
+    """A case whose customer was asked twice, replied by e-mail once, and was answered in writing."""
+    cli(*DAY1, "start", "--as", "intake", "--channel", "call_centre", "--surname", "Zeynalova", "--given-name",
+        "Leyla", "--phone", "+994 50 111 22 33", "--description", "Broken amplifier")  # fmt: skip
+    for question, answer in (("Which store, Leyla?", "Ganjlik"), ("Do you have the receipt?", "Yes, Leyla has it")):
+        cli(*DAY2, "complete", "MG-2026-000001", "Task_Review", "--as", "officer",
+            "--data", json.dumps({"review_notes": "unclear", "clarify": True, "question": question}))  # fmt: skip
+        cli(*DAY2, "complete", "MG-2026-000001", "Task_Clarify", "--as", "officer",
+            "-f", "contacted_via=phone", "-f", f"customer_answer={answer}")  # fmt: skip
+    assert "attached" in cli(*DAY2, "import-mail", MAIL / "reply_reference_in_subject.eml")
+    cli(*DAY2, "complete", "MG-2026-000001", "Task_Review", "--as", "officer", "-f", "review_notes=clear now")
+    cli(*DAY2, "complete", "MG-2026-000001", "Task_Analyse", "--as", "officer",
+        "--data", json.dumps({"findings": "faulty", "decision": "upheld", "measures": "repair"}))  # fmt: skip
+    cli(*DAY2, "complete", "MG-2026-000001", "Task_Respond", "--as", "officer",
+        "-f", "response_mode=written", "-f", "response_text=Dear Leyla, we repair it")  # fmt: skip
+
+
+def test_verify_holds_for_a_reply_by_mail_and_for_a_clarified_case_after_its_erasure(cli):  # noqa: F811
+    clarified_twice(cli)
+    assert "chain whole, replay identical" in cli("verify", "MG-2026-000001")
+    assert "erased" in cli("erase", "MG-2026-000001", "--reason", "Customer request", "--as", "dpo")
+    assert "Leyla" not in cli("history", "MG-2026-000001")
+    assert "chain whole, replay identical" in cli("verify", "MG-2026-000001")
+    assert "1 identical, 0 with a problem" in cli("verify")

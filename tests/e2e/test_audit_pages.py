@@ -7,6 +7,7 @@ import pytest
 
 import engine
 from engine import model
+from tests.conftest import ROOT
 
 EVERYONE = ["intake", "officer", "quality", "supervisor", "owner", "auditor", "dpo"]
 NAME = "Rzayev"
@@ -93,3 +94,25 @@ def test_erasure_needs_csrf_a_reason_and_leaves_the_name_on_no_page(as_user, ser
     ]
     assert all(NAME not in page and "Elvin" not in page for page in pages)
     assert "reaches the stored state exactly" in pages[1] and "Hash chain whole" in pages[1]
+
+
+def test_a_reply_by_mail_and_a_customer_told_by_phone_replay_and_the_note_is_erased(as_user, services, case):
+    reference = case.case.reference
+    reply = (ROOT / "tests/data/mail/reply_reference_in_subject.eml").read_bytes()
+    assert engine.receive_email(reply, **services.deps()).outcome == "attached"
+    [acknowledgement] = engine.show_case(reference, uow=services.uow).outbox
+    officer, url = as_user("officer"), f"/cases/{reference}"
+    note = {"note": "Phoned Elvin Rzayev on +994512223344", "next": url}
+    assert officer.post(f"/messages/{acknowledgement.id}/handled", note, token_from=url).status_code == 303
+    closed(services, case)
+    auditor = as_user("auditor")
+    page = auditor.client.get(f"/audit/cases/{reference}").text
+    assert "reaches the stored state exactly" in page and "cannot replay" not in page
+    assert "The customer wrote" in page and "Customer told another way" in page
+    assert auditor.client.get(f"/audit/cases/{reference}/history.json").get_json()["replay"]["identical"]
+    dpo, erase = as_user("dpo"), f"/privacy/cases/{reference}/erase"
+    assert dpo.post(erase, {"reason": "The customer asked on 2026-04-01"}, token_from=erase).status_code == 303
+    page = auditor.client.get(f"/audit/cases/{reference}").text
+    exported = auditor.client.get(f"/audit/cases/{reference}/history.json").text
+    assert "+994512223344" not in page + exported and NAME not in page + exported
+    assert "reaches the stored state exactly" in page and "Hash chain whole" in page
