@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,7 +80,18 @@ class DraftRun:
 
     @property
     def diverging(self) -> list[draft_replay.DraftReport]:
-        return [r for r in self.reports if not r.same]
+        """Cases that replay on their own version(s) and part from it on the draft."""
+        return [r for r in self.reports if r.outcome == "diverges"]
+
+    @property
+    def not_comparable(self) -> list[draft_replay.DraftReport]:
+        """Cases whose own replay fails: nothing to compare the draft with (`verify` says why)."""
+        return [r for r in self.reports if r.outcome == "own replay fails"]
+
+    @property
+    def migrated(self) -> list[draft_replay.DraftReport]:
+        """Cases compared from their last migration on (they ran on other versions before)."""
+        return [r for r in self.reports if r.compared_from is not None]
 
 
 def replay_against_draft(
@@ -107,11 +118,15 @@ def replay_against_draft(
         with uow:
             loaded = uow.cases.many(chosen)
             events = uow.events.for_cases(chosen)
-            versions = {v: uow.versions.get(v) for v in {c.version_id for c in loaded}}
+            used = {v for c in loaded for v in replay.versions_used(c, events[c.id])}
+            own = _loader({v: uow.versions.get(v) for v in used})
         for case in loaded:
-            own = workflows.bundle(versions[case.version_id])
             run.reports.append(draft_replay.compare(case, events[case.id], own, target, policy))
     return run
+
+
+def _loader(versions: Mapping[str, model.ProcessVersion]) -> Callable[[str], spiff.Bundle]:
+    return lambda version_id: workflows.bundle(versions[version_id])
 
 
 def _target(

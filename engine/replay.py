@@ -133,20 +133,14 @@ def replay(
     `bundle` is the version's bundle, or a loader by version id for cases that were migrated.
     """
     replayer, divergence = rerun(events, bundle, policy)
-    if divergence or "task_ids" not in stored_state:  # started before task ids were derived from the case
-        return divergence
-    difference = differences(_plain(dict(stored_state)), replayer.state())
-    return Divergence(None, f"the final workflow state differs: {difference}") if difference else None
+    return divergence or final_divergence(replayer, stored_state)
 
 
 def rerun(
     events: list[model.Event], bundle: spiff.Bundle | Callable[[str], spiff.Bundle], policy: Policy
 ) -> tuple[Replayer, Divergence | None]:
     """Re-execute the events on the version the case started on; the replayer, and where it parted."""
-    load = bundle if callable(bundle) else None
-    first = next((e for e in events if e.type == "case_started"), None)
-    start = load(first.data["version_id"]) if load and first and first.data.get("version_id") else bundle
-    replayer = Replayer(start, policy, load=load)  # type: ignore[arg-type]
+    replayer = starting(events, bundle, policy)
     for event in events:
         divergence = replay_event(replayer, event)
         if divergence:
@@ -154,6 +148,26 @@ def rerun(
     if replayer.workflow is None:
         return replayer, Divergence(None, "the history has no case_started event")
     return replayer, None
+
+
+def starting(
+    events: list[model.Event], bundle: spiff.Bundle | Callable[[str], spiff.Bundle], policy: Policy
+) -> Replayer:
+    """A replayer on the version the case started on; with a loader, it follows the case's migrations."""
+    load = bundle if callable(bundle) else None
+    first = next((e for e in events if e.type == "case_started"), None)
+    start = load(first.data["version_id"]) if load and first and first.data.get("version_id") else bundle
+    return Replayer(start, policy, load=load)  # type: ignore[arg-type]
+
+
+def final_divergence(replayer: Replayer, stored_state: Mapping[str, Any]) -> Divergence | None:
+    """Where a finished replay's workflow state differs from the stored one, or None."""
+    if replayer.workflow is None:
+        return Divergence(None, "the history has no case_started event")
+    if "task_ids" not in stored_state:  # started before task ids were derived from the case
+        return None
+    difference = differences(_plain(dict(stored_state)), replayer.state())
+    return Divergence(None, f"the final workflow state differs: {difference}") if difference else None
 
 
 def replay_event(replayer: Replayer, event: model.Event) -> Divergence | None:

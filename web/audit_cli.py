@@ -76,12 +76,28 @@ def replay_draft(bpmn_file: Path | None, version: str | None, forms_dir: Path | 
         draft = _version_id(str(version))
     run = engine.replay_against_draft(draft, forms, cases=list(cases) or None, sample=sample, **deps())
     for report in run.reports:
-        if report.same:
-            continue
-        click.echo(f"{report.reference}:")
-        for d in report.differences:
-            click.echo(f"  event {d.seq:>3}  {d.kind:<12} {d.what}")
-    click.echo(f"{len(run.reports)} case(s) replayed on the {run.draft}: {len(run.diverging)} diverge.")
+        _print_draft_report(report)
+    same, failed = len(run.reports) - len(run.diverging) - len(run.not_comparable), len(run.not_comparable)
+    click.echo(f"{len(run.reports)} case(s) replayed on the {run.draft}: {len(run.diverging)} diverge, {same} same, "
+               f"{failed} own replay fails.")  # fmt: skip
+    if failed:
+        click.echo("A case whose own replay fails is not compared with the draft: `complaints verify CASE` says why.")
+    if run.migrated:
+        click.echo(f"{len(run.migrated)} migrated case(s) compared from their last migration on "
+                   "(they ran on other versions before).")  # fmt: skip
+
+
+def _print_draft_report(report: Any) -> None:
+    if report.own_failure:
+        where = f"event {report.own_failure.seq}" if report.own_failure.seq else "the end"
+        click.secho(f"{report.reference}: own replay fails at {where}: {report.own_failure.what}", fg="red")
+        return
+    if report.same:
+        return
+    since = f" (migrated: compared from event {report.compared_from})" if report.compared_from else ""
+    click.echo(f"{report.reference}:{since}")
+    for d in report.differences:
+        click.echo(f"  event {d.seq:>3}  {d.kind:<12} {d.what}")
 
 
 def _version_id(text: str) -> str:
