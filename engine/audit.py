@@ -24,6 +24,7 @@ class CaseCheck:
     events: int
     broken: history.BrokenLink | None
     divergence: replay.Divergence | None
+    key_id: str | None = None  # the history key that signed the last event (None: recorded before keys)
 
     @property
     def ok(self) -> bool:
@@ -44,8 +45,8 @@ def check(
 ) -> CaseCheck:
     """The chain check and the replay of one loaded case (on each version it ran on, in turn)."""
     broken = history.check_chain(events, case.event_seq, case.event_hash)
-    divergence = replay.replay(events, case.state, lambda v: workflows.bundle(versions[v]), policy)
-    return CaseCheck(case.id, case.reference, len(events), broken, divergence)
+    divergence = replay.replay(events, case.state, _loader(versions), policy)
+    return CaseCheck(case.id, case.reference, len(events), broken, divergence, history.head_key(events))
 
 
 def count_cases(*, uow: ports.UnitOfWork) -> int:
@@ -200,6 +201,7 @@ def history_rows(record: CaseHistory) -> list[dict[str, Any]]:
             "data": _data_text(e),
             "prev_hash": e.prev_hash,
             "hash": e.hash,
+            "key_id": e.key_id or "",
         }  # fmt: skip
         for e in record.events
     ]

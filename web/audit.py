@@ -88,6 +88,17 @@ def history_csv_export(reference: str):  # type: ignore[no-untyped-def]
     return _csv(text, f"{reference}-history.csv")
 
 
+@bp.get("/audit/chain-heads.json")
+@roles_required(*AUDITORS)
+def chain_heads_export():  # type: ignore[no-untyped-def]
+    """Every case's chain head, signed with the history key: keep it to prove later what the histories were."""
+    export = engine.export_chain_heads(uow=services().uow, clock=services().clock)
+    response = jsonify(export)
+    stamp = export["generated_at"][:19].replace(":", "")
+    response.headers["Content-Disposition"] = f'attachment; filename="chain-heads-{stamp}.json"'
+    return response
+
+
 @bp.get("/audit/sla")
 @roles_required(*AUDITORS)
 def sla():  # type: ignore[no-untyped-def]

@@ -1,12 +1,16 @@
 """The auditors' commands: verify with a progress summary, history export, SLA report, draft replay, erase."""
 
+import hashlib
 import json
 from datetime import datetime
 
+from sqlalchemy import text
+
 import bootstrap
 import engine
+from engine import history
 from engine.clock import SettableClock
-from tests.conftest import BPMN_FILE, ROOT
+from tests.conftest import BPMN_FILE, ROOT, TEST_HISTORY_KEYS
 from tests.e2e.test_cli import cli  # noqa: F401 - the fixture
 
 MAIL = ROOT / "tests" / "data" / "mail"
@@ -114,3 +118,68 @@ def test_replay_draft_compares_a_migrated_case_from_its_migration_and_names_a_ca
     assert "MG-2026-000002: own replay fails at event 1: status: recorded closed, replayed open" in out
     assert "2 case(s) replayed on the uploaded draft: 1 diverge, 0 same, 1 own replay fails." in out
     assert "1 migrated case(s) compared from their last migration on" in out
+
+
+def rewrite_actor(database, reference, seq, *, strip_keys=False, start=None):
+    """An attacker with write access to the database alone: change an event's actor, then recompute the
+    plain SHA-256 of every event from `start` (default: that one) on (maybe without key ids) and the head."""
+    start = start or seq
+    services = bootstrap.sql_services({"DATABASE_URL": f"sqlite:///{database}"})
+    with services.uow as uow:  # read through the store, for the types
+        case = uow.cases.by_reference(reference)
+        events = uow.events.for_case(case.id)
+    previous = events[start - 2].hash if start > 1 else ""
+    with services.extras["engine"].begin() as connection:
+        for event in events[start - 1 :]:
+            event.actor = "someone-else" if event.seq == seq else event.actor
+            event.key_id = None if strip_keys else event.key_id
+            event.prev_hash = previous
+            event.hash = previous = hashlib.sha256(history.canonical(event)).hexdigest()
+            connection.execute(text("UPDATE events SET actor = :a, key_id = :k, prev_hash = :p, hash = :h "
+                                    "WHERE case_id = :c AND seq = :s"),
+                               {"a": event.actor, "k": event.key_id, "p": event.prev_hash, "h": event.hash,
+                                "c": case.id, "s": event.seq})  # fmt: skip
+        connection.execute(text("UPDATE cases SET event_hash = :h WHERE id = :c"), {"h": previous, "c": case.id})
+
+
+def test_an_actor_rewritten_in_the_database_with_every_hash_recomputed_fails_verify(cli, tmp_path):  # noqa: F811
+    answered_case(cli)
+    assert "signed with history key 'test-2026'" in cli("verify", "MG-2026-000001")
+    rewrite_actor(tmp_path / "c.sqlite3", "MG-2026-000001", 2)
+    out = cli("verify", "MG-2026-000001", ok=False)
+    assert "chain broken at event 2: event 2 was changed after it was recorded" in out
+    rewrite_actor(tmp_path / "c.sqlite3", "MG-2026-000001", 2, strip_keys=True)
+    assert "event 2 is not signed with a history key although event 1 before it is" in cli("verify", ok=False)
+
+
+def test_a_history_rewritten_without_keys_is_found_against_a_signed_chain_heads_export(cli, tmp_path):  # noqa: F811
+    answered_case(cli)
+    heads = tmp_path / "heads-2026-03-20.json"
+    out = cli(*LATE, "chain-heads", "--out", heads)
+    assert "1 chain head(s) of 2026-03-20T06:00:00+00:00 written" in out
+    assert "signed with history key 'test-2026'" in out
+    assert "1 case(s) exported, 0 no longer extend their head" in cli("verify", "--heads", heads)
+
+    rewrite_actor(tmp_path / "c.sqlite3", "MG-2026-000001", 2, strip_keys=True, start=1)  # wholly unkeyed
+    alone = cli("verify")
+    assert "1 identical, 0 with a problem" in alone  # alone, it looks like a history from before keys
+    assert "1 case(s) end in events recorded without a history key" in alone
+    out = cli("verify", "--heads", heads, ok=False)
+    assert "MG-2026-000001: since the export of 2026-03-20T06:00:00+00:00: event 4 is not the one exported" in out
+    forged = json.loads(heads.read_text())
+    forged["cases"][0]["head"] = "0" * 64
+    heads.write_text(json.dumps(forged))
+    assert "signature does not hold" in cli("verify", "--heads", heads, ok=False)
+
+
+def test_after_a_key_rotation_old_events_verify_and_new_ones_are_signed_with_the_new_key(cli, monkeypatch):  # noqa: F811
+    answered_case(cli)
+    monkeypatch.setenv("COMPLAINTS_HISTORY_KEY", f"2027a:{'7c' * 32},{TEST_HISTORY_KEYS}")
+    cli(*DAY2, "start", "--as", "intake", "--channel", "email", "--email", "a@example.az", "--description", "x",
+        "--surname", "Əliyev", "--given-name", "Vüqar")  # fmt: skip
+    cli(*DAY2, "complete", "MG-2026-000002", "Task_Review", "--as", "officer", "-f", "review_notes=ok")
+    assert "signed with history key 'test-2026'" in cli("verify", "MG-2026-000001")
+    assert "signed with history key '2027a'" in cli("verify", "MG-2026-000002")
+    assert "2 identical, 0 with a problem" in cli("verify")
+    monkeypatch.setenv("COMPLAINTS_HISTORY_KEY", f"2027a:{'7c' * 32}")  # the old key dropped too early
+    assert "which this instance does not hold" in cli("verify", "MG-2026-000001", ok=False)
