@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import text
 
 import engine
-from engine import model
+from engine import history, model
 from tests.conftest import ROOT
+from web import audit
 
 EVERYONE = ["intake", "officer", "quality", "supervisor", "owner", "auditor", "dpo"]
 NAME = "Rzayev"
@@ -139,3 +140,7 @@ def test_an_auditor_downloads_signed_chain_heads_that_later_show_a_rewritten_his
     assert "Hash chain whole" in auditor.client.get(f"/audit/cases/{reference}").text  # cut consistently
     check = engine.check_chain_heads(export, uow=services.uow)
     assert check.problems == [(reference, "had 4 events at the export, now 3: events were removed")]
+
+
+def test_the_audit_page_has_a_name_for_every_type_of_event():
+    assert set(audit.EVENT_LABELS) == set(history.TYPES)
