@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import re
@@ -56,10 +57,16 @@ class Keyring:
     def sign(self, data: bytes, key_id: str | None = None) -> str:
         """HMAC-SHA256 of `data` (hex) under the key `key_id` (default: the signing key)."""
         wanted = key_id or self.signing_id
-        for known, secret in self.keys:
-            if known == wanted:
-                return hmac.digest(secret, data, "sha256").hex()
-        raise KeyringError(f"no history key '{wanted}' in the keyring")
+        keyed = self._macs.get(wanted)
+        if keyed is None:
+            raise KeyringError(f"no history key '{wanted}' in the keyring")
+        mac = keyed.copy()  # the key's pads are hashed once per keyring, not once per event
+        mac.update(data)
+        return mac.hexdigest()
+
+    @functools.cached_property
+    def _macs(self) -> dict[str, hmac.HMAC]:
+        return {key_id: hmac.new(secret, digestmod=hashlib.sha256) for key_id, secret in self.keys}
 
 
 def parse(text: str) -> Keyring:
