@@ -11,7 +11,7 @@ cold workflow cache. Printed per size (best and median of the rounds):
 
 * the whole sweep: claim the due cases (one statement), restore, fire and project each,
   write them all and commit (one transaction);
-* finding due: the time in the claim statement (`next_timer_at <= now ORDER BY
+* finding due: the time in the claim statement (`next_timer_at < now ORDER BY
   next_timer_at LIMIT 100 FOR UPDATE SKIP LOCKED`), the part that could grow with the
   number of open cases;
 * database: every statement and the commit (claim included);
@@ -147,7 +147,7 @@ def idle_sweep(scenario: Scenario) -> float:
 
 
 def claim_plan(sql: Engine, now: datetime) -> str:
-    query = text("EXPLAIN SELECT id FROM cases WHERE next_timer_at <= :now ORDER BY next_timer_at LIMIT 100 "
+    query = text("EXPLAIN SELECT id FROM cases WHERE next_timer_at < :now ORDER BY next_timer_at LIMIT 100 "
                  "FOR UPDATE SKIP LOCKED")  # fmt: skip
     with sql.connect() as connection:
         return " / ".join(line.strip() for line in connection.execute(query, {"now": now}).scalars())

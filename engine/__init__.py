@@ -23,6 +23,7 @@ from engine.cases import (
 )
 from engine.chain_heads import check_chain_heads, export_chain_heads
 from engine.diff import compare_versions, diff_versions
+from engine.disclosure import view_case, view_task
 from engine.drafts import deploy_draft, discard_draft, get_draft, list_drafts, open_draft, save_draft, upload_draft
 from engine.inbound import (
     attachment,
@@ -101,4 +102,6 @@ __all__ = [
     "show_case",
     "start_case",
     "status_answer",
+    "view_case",
+    "view_task",
 ]

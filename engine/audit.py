@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine import draft_replay, history, model, ports, replay, sla, spiff, workflows
+from engine import access, draft_replay, history, model, ports, replay, sla, spiff, workflows
 from engine.clock import Clock
 from engine.errors import CaseNotFound
 from engine.policy import Policy
@@ -175,17 +175,22 @@ class CaseHistory:
 
 
 def case_history(reference_or_id: str, *, uow: ports.UnitOfWork, clock: Clock, policy: Policy) -> CaseHistory:
-    """A case's full record for auditors: events, SLA checkpoints, chain and replay check (read only)."""
+    """A case's full record for auditors: events, SLA checkpoints, chain and replay check (read only).
+
+    Auditors and data-protection officers do not see personal data: each sealed free-text value
+    is given as its commitment, the form hashed into the chain (engine/access.py).
+    """
     with uow:
         case = find_case(uow, reference_or_id)
         events = uow.events.for_case(case.id)
         versions = {v: uow.versions.get(v) for v in replay.versions_used(case, events)}
         views = uow.personal_data_views.for_case(case.id)
         personal = uow.personal_data.for_case(case.id)
-    points = sla.checkpoints(case, events, policy.calendar, clock.now())
-    erased = bool(personal and personal.erased_at)
     version = versions[case.version_id]
-    return CaseHistory(case, version, events, points, check(case, events, versions, policy), views, erased)
+    points = sla.checkpoints(case, events, policy.calendar, clock.now(), workflows.scopes(version))
+    erased = bool(personal and personal.erased_at)
+    checked = check(case, events, versions, policy)  # on the clear values: a commitment is checked against them
+    return CaseHistory(case, version, access.masked_events(events), points, checked, views, erased)
 
 
 def history_rows(record: CaseHistory) -> list[dict[str, Any]]:
@@ -211,7 +216,7 @@ def elements(event: model.Event) -> list[str]:
     """The BPMN elements an event is about (what the step-through highlights)."""
     if event.type == "task_completed":
         return [event.data.get("bpmn_id", "")]
-    if event.type == "timer_fired":
+    if event.type in ("timer_fired", "case_started"):
         return list(event.data.get("timers", []))
     return []
 
@@ -219,7 +224,11 @@ def elements(event: model.Event) -> list[str]:
 def _data_text(event: model.Event) -> str:
     data = event.data.get("data") if event.type in ("case_started", "task_completed") else event.data
     shown = {k: v for k, v in (data or {}).items() if k not in ("after", "sealed")}
-    return "; ".join(f"{k}={v}" for k, v in shown.items())
+    return "; ".join(f"{k}={_value_text(v)}" for k, v in shown.items())
+
+
+def _value_text(value: Any) -> str:
+    return f"[sealed {value['sealed']}]" if access.is_masked(value) else str(value)
 
 
 def find_case(uow: ports.UnitOfWork, reference_or_id: str) -> model.Case:

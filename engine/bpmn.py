@@ -1,7 +1,7 @@
 """What a BPMN upload is: safe XML loading and the facts the application reads from it.
 
-Everything here reads the XML only; the checks are in engine/bpmn_checks.py and
-SpiffWorkflow's own parse is in engine/spiff.py.
+Everything here reads the XML only; the checks are in engine/bpmn_checks/ and
+SpiffWorkflow's own parse is in engine/spiff/storage.py.
 
 Documented defaults: a process without `isExecutable` is executable (as in SpiffWorkflow);
 a process drawn without any lane gives its user tasks to the DEFAULT_LANE, with a warning.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -69,7 +69,12 @@ DEFAULT_LANE = "officer"  # complaint officers take the user tasks of a process 
 FORM_PATH = re.compile(r"forms/[\w.-]+\.form", re.UNICODE)
 
 
-ISO_LIKE = re.compile(r"(R\d*/)?P[\dYMWDTHS.]+|\d{4}-\d\d-\d\dT[\d:.+Z-]+")  # an unquoted timer literal
+# A timer text that is a whole ISO 8601 duration (P..), repeating interval (R../..) or date
+# (2026-.., 2026W..) is that literal value, quoted or not, as Camunda Modeler writes it.
+ISO_LITERAL = re.compile(r"(R\d*/)?(P[\dT]|\d{4}-?(\d\d|W\d))[\dA-Za-z:.,+/-]*")
+
+
+MAX_NESTING = 20  # subprocesses and call activities inside one another, at deploy and at run time
 
 
 TIMER_FUNCTIONS = frozenset({"deadline", "at_risk", "end_of_day"})
@@ -82,9 +87,6 @@ WAITING_TASKS = ("userTask", "manualTask", "task")  # a plain bpmn:task waits fo
 
 
 SUBPROCESSES = ("subProcess", "transaction")
-
-
-SPLITTING = ("startEvent", "boundaryEvent")  # besides gateways, the nodes SpiffWorkflow lets fork
 
 
 UNSUPPORTED = {
@@ -205,9 +207,9 @@ def children_of(element: etree._Element, *kinds: str) -> list[etree._Element]:
     return [c for c in element if etree.QName(c).localname in kinds and etree.QName(c).namespace == BPMN]
 
 
-def _lanes(root: etree._Element) -> dict[str, str]:
+def _lanes(processes: Sequence[etree._Element]) -> dict[str, str]:
     lanes: dict[str, str] = {}
-    for ref in root.iter(f"{{{BPMN}}}flowNodeRef"):
+    for ref in within(processes, "flowNodeRef"):
         lane = ref.getparent()
         if ref.text and lane is not None:
             lanes[ref.text.strip()] = lane.get("name") or lane.get("id")
@@ -236,11 +238,24 @@ def _form_of(task: etree._Element) -> str | None:
     return form.strip() if form else None
 
 
-def read_user_tasks(root: etree._Element, warnings: list[str]) -> dict[str, UserTask]:
-    lanes, side = _lanes(root), _side_paths(root)
-    tasks = list(root.iter(*(f"{{{BPMN}}}{kind}" for kind in WAITING_TASKS)))
+def timer_literal(text: str | None) -> str | None:
+    """The ISO 8601 value an unquoted timer text is (e.g. PT10S); None for an expression."""
+    text = (text or "").strip()
+    return text if ISO_LITERAL.fullmatch(text) else None
+
+
+def within(processes: Sequence[etree._Element], *kinds: str) -> Iterator[etree._Element]:
+    """The BPMN elements of these kinds inside the given processes, in document order."""
+    tags = [f"{{{BPMN}}}{kind}" for kind in kinds]
+    for process in processes:
+        yield from process.iter(*tags)
+
+
+def read_user_tasks(processes: Sequence[etree._Element], warnings: list[str]) -> dict[str, UserTask]:
+    """The waiting tasks of the processes that run: lane, form, and whether on the main path."""
+    lanes, side = _lanes(processes), _side_paths(processes)
+    tasks = list(within(processes, *WAITING_TASKS))
     # Never an unassignable work item: the tasks of a process drawn without lanes are the officers'.
-    processes = root.iter(f"{{{BPMN}}}process")
     with_lanes = {p.get("id") for p in processes if p.find(f".//{{{BPMN}}}lane") is not None}
     laneless = {t.get("id") for t in tasks if _process_of(t).get("id") not in with_lanes}
     if laneless:
@@ -265,12 +280,12 @@ def _in_event_subprocess(element: etree._Element) -> bool:
     return any(a.get("triggeredByEvent") == "true" for a in element.iterancestors())
 
 
-def _side_paths(root: etree._Element) -> set[str]:
+def _side_paths(processes: Sequence[etree._Element]) -> set[str]:
     """Ids of the elements reachable from boundary events: escalations beside the main path."""
     targets: dict[str, list[str]] = {}
-    for flow in root.iter(f"{{{BPMN}}}sequenceFlow"):
+    for flow in within(processes, "sequenceFlow"):
         targets.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
-    todo = [e.get("id") for e in root.iter(f"{{{BPMN}}}boundaryEvent")]
+    todo = [e.get("id") for e in within(processes, "boundaryEvent")]
     seen: set[str] = set()
     while todo:
         node = todo.pop()

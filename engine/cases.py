@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date
 from typing import Any
 
-from engine import forms, history, model, ports, spiff, workflows
+from engine import access, deadlines, forms, history, model, ports, spiff, workflows
 from engine.clock import Clock
 from engine.errors import (
     CaseNotFound,
     Conflict,
-    Forbidden,
     InvalidInput,
     ProcessError,
     StaleCase,
@@ -91,6 +91,8 @@ def open_case(
     _fail_if(case, error)
     changes = workflows.project(case, version, workflow, thrown, now, set())
     started = {"version_id": version.id, "data": data, "personal_data_id": personal.id, "after": changes.after}
+    if changes.fired:  # received long enough ago that deadlines passed before it was entered
+        started["timers"] = changes.fired
     events = [history.record(case, "case_started", actor.id, now, started)]
     events += _failure_event(case, error, actor, now)
     workflows.store(uow, case, events, changes, new=True)
@@ -122,8 +124,7 @@ def complete_task(
                 "(a deadline passed or someone else acted). Check it and submit again."
             )
         item = _ready_item(uow, case, task_id)
-        if policy.roles_for_lane(item.lane) not in actor.roles:
-            raise Forbidden(f"Task '{item.name}' belongs to the {item.lane} lane; you are not in it.")
+        access.require_lane(actor, item, policy)
         if item.assignee not in (None, actor.id):
             raise Conflict(f"Task '{item.name}' is claimed by {item.assignee}.")
         version = uow.versions.get(case.version_id)
@@ -133,10 +134,11 @@ def complete_task(
             values["missing"] = _update_personal(uow, case, personal_fields)
         workflow = workflows.take(case, version, policy)
         before = workflows.ready_ids(workflow)
+        promised = _promise(case, version, item, values, now, policy)
         with spiff.running(workflow, now):
             thrown, error = _run(lambda: spiff.complete(workflow, task_id, values))
         _fail_if(case, error)
-        changes = workflows.project(case, version, workflow, thrown, now, before)
+        changes = workflows.project(case, version, workflow, thrown, now, before, promised)
         done = {
             "task_id": task_id,
             "bpmn_id": item.bpmn_id,
@@ -165,6 +167,7 @@ def record_status_request(
     told: str = "",
 ) -> model.StatusAnswer:
     """Answer "where is my complaint?" and record that it was asked (POLICY.md §4)."""
+    access.require_status_requests(actor)
     if channel not in model.CHANNELS + ("status_page", "in_person"):
         raise InvalidInput(f"Unknown channel '{channel}'.", {"channel": ["Unknown channel."]})
     with uow:
@@ -211,14 +214,13 @@ class TaskPage:
 
 
 def open_task(case_id: str, task_id: str, *, actor: model.Actor, uow: ports.UnitOfWork, policy: Policy) -> TaskPage:
-    """A ready task of the actor's lanes, with its form (read only)."""
+    """A ready task of the actor's lanes with its form; the customer's data only for those who may see it."""
     with uow:
         case = uow.cases.get(case_id)
         item = _ready_item(uow, case, task_id)
-        if policy.roles_for_lane(item.lane) not in actor.roles:
-            raise Forbidden(f"Task '{item.name}' belongs to the {item.lane} lane; you are not in it.")
+        access.require_lane(actor, item, policy)
         form = uow.versions.get(case.version_id).forms.get(item.form or "")
-        personal = uow.personal_data.for_case(case.id)
+        personal = uow.personal_data.for_case(case.id) if access.sees_personal_data(actor) else None
     keys = {c["key"] for c in forms.components(form)} if form else set()
     values = {k: getattr(personal, k) for k in keys & set(model.PERSONAL_FIELDS)} if personal else {}
     return TaskPage(case, item, form, values, personal)
@@ -231,9 +233,9 @@ def process_diagram(reference_or_id: str, *, uow: ports.UnitOfWork) -> bytes:
 
 
 def status_answer(case: model.Case, events: list[model.Event]) -> model.StatusAnswer:
-    """Stage, the resolution deadline (the latest pending SLA timer) and the latest delay."""
+    """Stage, the date we answer by (the case's binding deadline, moved by any delay) and the latest delay."""
     delays = [e.data["data"] for e in events if e.type == "task_completed" and "new_date" in e.data.get("data", {})]
-    latest = max((d.due for d in case.deadlines if not d.passed and not d.warning), default=None)
+    latest = deadlines.answer_by(case.deadlines)
     delay = delays[-1] if delays else {}
     return model.StatusAnswer(
         case.reference, case.stage, case.status, latest, delay.get("delay_reason"), delay.get("new_date")
@@ -282,6 +284,18 @@ def _ready_item(uow: ports.UnitOfWork, case: model.Case, task_id: str) -> model.
                 completed_by=event.actor,
             )
     raise TaskNotFound(f"Case {case.reference} has no ready task {task_id!r}.")
+
+
+def _promise(
+    case: model.Case, version: model.ProcessVersion, item: model.WorkItem, values: Mapping[str, Any], now: Any,
+    policy: Policy,
+) -> model.Deadline | None:  # fmt: skip
+    """A delay notice's new date (a `new_date` field), as a deadline fact that moves the task's deadlines."""
+    new_date = values.get("new_date")
+    if not isinstance(new_date, str) or not new_date:
+        return None
+    due = policy.calendar.end_of_day(date.fromisoformat(new_date)).astimezone(UTC)
+    return deadlines.promise(case.deadlines, item.task_id, item.bpmn_id, due, workflows.scopes(version), now)
 
 
 def _update_personal(uow: ports.UnitOfWork, case: model.Case, values: Mapping[str, Any]) -> list[str]:

@@ -114,6 +114,11 @@ def event_hash(event: model.Event) -> str:
     return _keyring.sign(canonical(event), event.key_id)
 
 
+def hashed_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Event data as it is hashed: each sealed value replaced by {"sealed": its commitment}."""
+    return _hashed_data(data)
+
+
 def _hashed_data(data: dict[str, Any]) -> dict[str, Any]:
     seals = data.get("sealed")
     if not seals:

@@ -121,11 +121,7 @@ def letter_context(message: model.OutboxMessage, personal: model.PersonalData | 
     """What templates may use: the reference, dates (Baku) with working days, customer-facing fields."""
     payload, calendar = message.payload, policy.calendar
     received = parse_moment(payload["received_at"]) if payload.get("received_at") else None
-    pending = sorted(
-        parse_moment(d["due"]) for d in payload.get("deadlines", []) if not d.get("passed") and not d.get("warning")
-    )
-    answer_by = pending[-1] if pending else None
-    review_by = pending[0] if len(pending) > 1 else None
+    answer_by, review_by = _dates(payload)
     new_date = date.fromisoformat(payload["new_date"]) if payload.get("new_date") else None
     return {
         "reference": payload.get("reference", ""),
@@ -141,6 +137,16 @@ def letter_context(message: model.OutboxMessage, personal: model.PersonalData | 
         ),
         **{key: payload.get(key) or None for key in CUSTOMER_TEXT},
     }
+
+
+def _dates(payload: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
+    """The answer and review dates the message was written with (the case's deadlines then)."""
+    if "answer_by" in payload:
+        return tuple(parse_moment(payload[k]) if payload.get(k) else None for k in ("answer_by", "review_by"))  # type: ignore[return-value]
+    pending = sorted(  # messages written before the dates were kept in them
+        parse_moment(d["due"]) for d in payload.get("deadlines", []) if not d.get("passed") and not d.get("warning")
+    )
+    return (pending[-1] if pending else None), (pending[0] if len(pending) > 1 else None)
 
 
 def _day(moment: datetime | None, policy: Policy) -> str | None:

@@ -28,7 +28,7 @@ class Actor:
 class ProcessVersion:
     """One immutable deployment of a BPMN file and its forms."""
 
-    id: str  # sha256 of the BPMN bytes and forms
+    id: str  # sha256 of the process key, the BPMN bytes and forms (engine.versions.version_id_for)
     process_key: str
     number: int
     process_id: str
@@ -44,22 +44,42 @@ class ProcessVersion:
 
 @dataclass(frozen=True)
 class Deadline:
-    """A pending BPMN timer of a case: an SLA checkpoint."""
+    """A moment a case must meet or waits for: case data from the step it arose in, kept after it.
+
+    Kinds: `deadline` (a timer that bounds work: an SLA), `warning` (an early warning before
+    one), `wait` (an intermediate timer), `promise` (a new date a delay notice gave the customer:
+    it moves the deadlines named in `replaces`). `passed`: the timer fired (or the promised day
+    ended); `settled_at`: when the work it bounds ended, so it no longer binds any task.
+    """
 
     bpmn_id: str
     name: str
     due: datetime
-    passed: bool = False  # the timer fired: kept so that SLA state and history can show it
-    warning: bool = False  # an early warning (at_risk), not a deadline
+    passed: bool = False
+    kind: str = "deadline"
+    key: str = ""  # the timer instance (task id), or "promise:<task id>"; unique within the case
+    scope: str = ""  # task id of the work it bounds ("" = the whole case)
+    scope_bpmn_id: str = ""  # the BPMN id of that work ("" = the process)
+    set_at: datetime | None = None
+    settled_at: datetime | None = None
+    replaces: tuple[str, ...] = ()
 
+    @property
+    def warning(self) -> bool:
+        return self.kind == "warning"
 
-def work_due(deadlines: list[Deadline]) -> datetime | None:
-    """What a task races against: the next pending deadline, else the last one missed."""
-    real = [d for d in deadlines if not d.warning]
-    pending = [d.due for d in real if not d.passed]
-    if pending:
-        return min(pending)
-    return max((d.due for d in real), default=None)
+    @property
+    def binding(self) -> bool:
+        """A deadline or promise whose work is not over yet."""
+        return self.kind in ("deadline", "promise") and self.settled_at is None
+
+    def state(self, now: datetime) -> str:
+        """pending | passed | met | missed (deadlines and promises); pending | passed | cancelled (others)."""
+        if self.kind in ("deadline", "promise") and self.settled_at is not None:
+            return "met" if self.settled_at <= self.due else "missed"
+        if self.kind not in ("deadline", "promise") and self.settled_at is not None and not self.passed:
+            return "cancelled"
+        return "passed" if self.passed or self.due < now else "pending"
 
 
 @dataclass
@@ -153,7 +173,7 @@ class Event:
     key_id: str | None = None  # the history key that signed it (None: recorded before keys, plain SHA-256)
 
 
-OUTBOX_STATES = ("pending", "sent", "failed", "handled")
+OUTBOX_STATES = ("pending", "sent", "failed", "handled", "obsolete")
 
 
 @dataclass
@@ -162,7 +182,8 @@ class OutboxMessage:
 
     pending: due at `next_attempt_at` (at once when new, later after a temporary failure);
     sent; failed: will not go out by itself (no address, refused) until staff retry it;
-    handled: staff told the customer another way (recorded in the case history).
+    handled: staff told the customer another way (recorded in the case history);
+    obsolete: it lost its reason before it could go (engine/dispatch.py), never sent; why in `last_error`.
     """
 
     id: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from email.message import EmailMessage
@@ -24,7 +24,8 @@ class CaseStore(Protocol):
     def get(self, case_id: str) -> model.Case: ...  # raises CaseNotFound
     def by_reference(self, reference: str) -> model.Case: ...  # raises CaseNotFound
     def save(self, case: model.Case) -> None: ...  # bumps revision; raises StaleCase
-    # the due cases, soonest first: O(due), and locked (skipping locked ones) on PostgreSQL
+    # the due cases (next_timer_at < now: SpiffWorkflow fires a timer once its moment has passed),
+    # soonest first: O(due), and locked (skipping locked ones) on PostgreSQL
     def claim_due(self, now: datetime, limit: int, exclude: Collection[str] = ()) -> list[model.Case]: ...
     def claim(self, case_id: str, now: datetime) -> model.Case | None: ...  # if still due and not locked
     def next_due(self) -> datetime | None: ...  # the earliest next_timer_at (one index probe)
@@ -49,6 +50,7 @@ class PersonalDataViews(Protocol):
 
 class WorkItemStore(Protocol):
     def update(self, case_id: str, remove: Sequence[str], add: Sequence[model.WorkItem]) -> None: ...
+    def set_due(self, case_id: str, dues: Mapping[str, datetime | None]) -> None: ...  # task id -> new due
     def for_case(self, case_id: str) -> list[model.WorkItem]: ...
     def listing(
         self, lanes: Sequence[str], *, assignee: str | None = None, limit: int = 50, offset: int = 0
@@ -72,7 +74,8 @@ class Outbox(Protocol):
     def get(self, message_id: str) -> model.OutboxMessage: ...  # raises MessageNotFound
     def claim_due(self, now: datetime, exclude: set[str]) -> model.OutboxMessage | None: ...  # locks on PG
     def save(self, message: model.OutboxMessage, *, expected: str) -> None: ...  # Conflict unless status was `expected`
-    def listing(self, status: str, *, limit: int) -> list[model.OutboxMessage]: ...  # oldest first, with references
+    # oldest first (newest first with `newest`), with the cases' references; ordered by the (status, created_at) index
+    def listing(self, status: str, *, limit: int, newest: bool = False) -> list[model.OutboxMessage]: ...
     def next_due(self) -> datetime | None: ...  # the earliest next attempt of a pending message
 
 

@@ -16,14 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine import history, model, ports, replay, workflows
+from engine import access, history, model, ports, replay, workflows
 from engine.audit import find_case
 from engine.clock import Clock
-from engine.errors import Conflict, Forbidden, InvalidInput
+from engine.errors import Conflict, InvalidInput
 from engine.ids import new_id
 from engine.policy import Policy
 
-ERASE_ROLES = frozenset({"dpo"})
+ERASE_ROLES = access.ERASURE
 PLACES = ("case_page", "task_page", "cli")
 
 
@@ -62,8 +62,7 @@ def erase_personal_data(
     policy: Policy,
 ) -> Erasure:
     """Replace a closed case's personal data with a tombstone and redact free text; recorded in the chain."""
-    if not actor.roles & ERASE_ROLES:
-        raise Forbidden("Only data-protection officers may erase personal data.")
+    access.require_erasure(actor)
     if not reason.strip() or len(reason) > 500:
         raise InvalidInput("Give the reason for the erasure (at most 500 characters).", {"reason": ["Required."]})
     now = clock.now()

@@ -16,15 +16,16 @@ while not done and not yet due; missed "so far" when not done and already past d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from engine import model
+from engine import deadlines, model
 from engine.calendar import WorkingCalendar
 
-STAGES = (("registration", 3), ("review", 3), ("resolution", 10))
+STAGES = (("registration", 3), ("review", 3), ("resolution", 10))  # the policy's days, where a case has no facts
 REGISTER, REVIEW, RESPOND = "Task_Register", "Task_Review", "Task_Respond"
+STAGE_TASKS = {"registration": REGISTER, "review": REVIEW, "resolution": RESPOND}
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,12 @@ class Checkpoint:
     state: str  # met | missed | pending
     late_days: int = 0  # working days past due (missed), 0 otherwise
     left_days: int = 0  # working days left (pending)
+    new_date: datetime | None = None  # the latest new date a delay notice promised in its place
+
+    @property
+    def answer_by(self) -> datetime:
+        """The date the work races against now: the deadline, or the new date promised."""
+        return self.new_date or self.due
 
 
 @dataclass(frozen=True)
@@ -53,14 +60,23 @@ class Delay:
 
 
 def checkpoints(
-    case: model.Case, events: list[model.Event], calendar: WorkingCalendar, now: datetime
-) -> list[Checkpoint]:
-    """The registration, review and resolution checkpoints of a case, as of `now`."""
+    case: model.Case, events: list[model.Event], calendar: WorkingCalendar, now: datetime,
+    scopes: deadlines.Scopes | None = None,
+) -> list[Checkpoint]:  # fmt: skip
+    """The registration, review and resolution checkpoints of a case, as of `now`.
+
+    Each is due at the deadline the case's own process version set for the work that holds the
+    stage's task (kept on the case, `engine/deadlines.py`); the policy's days where it has none.
+    """
     done = milestones(events)
-    return [
-        _checkpoint(stage, days, calendar.deadline(case.received_at, days), done.get(stage), calendar, now)
-        for stage, days in STAGES
-    ]
+    points = []
+    for stage, days in STAGES:
+        fact, new_date = deadlines.stage_deadline(STAGE_TASKS[stage], case.deadlines, scopes or {})
+        due = fact.due if fact else calendar.deadline(case.received_at, days)
+        days = calendar.working_days_between(case.received_at, due) if fact else days
+        point = _checkpoint(stage, days, due, done.get(stage), calendar, now)
+        points.append(replace(point, new_date=new_date) if new_date else point)
+    return points
 
 
 def milestones(events: list[model.Event]) -> dict[str, datetime]:

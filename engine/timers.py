@@ -90,7 +90,6 @@ def _fire(uow: ports.UnitOfWork, policy: Policy, now: datetime, case: model.Case
     version = uow.versions.get(case.version_id)
     workflow = workflows.take(case, version, policy)
     before = workflows.ready_ids(workflow)
-    due = [d.bpmn_id for d in case.deadlines if d.due <= now]
     error = None
     with spiff.running(workflow, now):
         try:
@@ -100,7 +99,7 @@ def _fire(uow: ports.UnitOfWork, policy: Policy, now: datetime, case: model.Case
     if error:
         case.status, case.error = "errored", error
     changes = workflows.project(case, version, workflow, thrown, now, before)
-    events = [history.record(case, "timer_fired", "timer", now, {"timers": due, "after": changes.after})]
+    events = [history.record(case, "timer_fired", "timer", now, {"timers": changes.fired, "after": changes.after})]
     if error:
         events.append(history.record(case, "process_failed", "timer", now, {"error": error}))
     workflows.store(uow, case, events, changes, new=False)

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine import model, ports, spiff
+from engine import deadlines, model, ports, spiff
 from engine.ids import new_id
 from engine.policy import Policy
 
 LIVE_MAX = 512
-MAX_PASSED = 20  # passed deadlines kept on the case row
 _bundles: dict[str, spiff.Bundle] = {}  # version id (content hash) -> parsed spec
+_scopes: dict[str, deadlines.Scopes] = {}  # version id -> what holds each element
 _live: OrderedDict[tuple[str, int, int], Any] = OrderedDict()
 _lock = threading.Lock()
 
@@ -28,6 +28,13 @@ def bundle(version: model.ProcessVersion) -> spiff.Bundle:
     if version.id not in _bundles:
         _bundles[version.id] = spiff.load_bundle(version.spec)
     return _bundles[version.id]
+
+
+def scopes(version: model.ProcessVersion) -> deadlines.Scopes:
+    """Each element's BPMN id -> the subprocesses that hold it, in this version (cached)."""
+    if version.id not in _scopes:
+        _scopes[version.id] = spiff.enclosing(bundle(version))
+    return _scopes[version.id]
 
 
 def take(case: model.Case, version: model.ProcessVersion, policy: Policy) -> Any:
@@ -54,6 +61,8 @@ class Changes:
     removed: list[str] = field(default_factory=list)
     messages: list[model.OutboxMessage] = field(default_factory=list)
     after: dict[str, Any] = field(default_factory=dict)  # what the step led to, kept in its event
+    dues: dict[str, datetime | None] = field(default_factory=dict)  # waiting tasks whose deadline moved
+    fired: list[str] = field(default_factory=list)  # BPMN ids of the timers this step fired
 
 
 def project(
@@ -63,22 +72,37 @@ def project(
     thrown: list[spiff.Thrown],
     now: datetime,
     before: set[str],
+    promised: model.Deadline | None = None,
 ) -> Changes:
-    """Copy the workflow's new state onto the case and derive its work items and messages."""
+    """Copy the workflow's new state onto the case and derive its deadlines, work items and messages.
+
+    `promised`: the new date a delay notice completed in this step gave the customer.
+    """
     ready = spiff.ready_tasks(workflow)
     timers = spiff.pending_timers(workflow)
+    reached = spiff.reached_timers(workflow)
+    previous = case.deadlines
     case.state = spiff.snapshot(workflow)
-    case.deadlines = _deadlines(case.deadlines, timers, now)
+    known = previous + ([promised] if promised else [])
+    case.deadlines = deadlines.merge(known, reached, finished=lambda s: spiff.finished(workflow, s), now=now)
     case.next_timer_at = timers[0].due if timers and case.status != "errored" else None
     if case.status != "errored":
         case.status = "closed" if spiff.is_completed(workflow) else "open"
     case.stage = stage(ready, version, case.status)
     case.updated_at = now
+    held = scopes(version)
+    due = {t.id: deadlines.due_for_task(t.bpmn_id, case.deadlines, held) for t in ready}
+    was = {t.id: deadlines.due_for_task(t.bpmn_id, previous, held) for t in ready if t.id in before}
+    fired_before = {d.key for d in previous if d.passed}
     return Changes(
-        added=[_work_item(case, version, t, now) for t in ready if t.id not in before],
+        added=[_work_item(case, version, t, now, due[t.id]) for t in ready if t.id not in before],
         removed=sorted(before - {t.id for t in ready}),
-        messages=[model.OutboxMessage(new_id(), case.id, m.message, _payload(case, m), now) for m in thrown],
+        messages=[
+            model.OutboxMessage(new_id(), case.id, m.message, _payload(case, m, n), now) for n, m in enumerate(thrown)
+        ],
         after=outcome(ready, timers, case.status),
+        dues={task: due[task] for task in was if was[task] != due[task]},
+        fired=[t.bpmn_id for t in reached if t.state == "fired" and t.key not in fired_before],
     )
 
 
@@ -101,18 +125,10 @@ def store(uow: ports.UnitOfWork, case: model.Case, events: list[model.Event], ch
         uow.events.append(event)
     if changes.added or changes.removed:
         uow.work_items.update(case.id, changes.removed, changes.added)
+    if changes.dues:
+        uow.work_items.set_due(case.id, changes.dues)
     for message in changes.messages:
         uow.outbox.add(message)
-
-
-def _deadlines(previous: list[model.Deadline], timers: list[spiff.PendingTimer], now: datetime) -> list[model.Deadline]:
-    """Pending timers, plus those that fired (not those cancelled before they were due)."""
-    pending = {(t.bpmn_id, t.due) for t in timers}
-    fired = [
-        replace(d, passed=True) for d in previous
-        if (d.bpmn_id, d.due) not in pending and (d.passed or d.due <= now)
-    ]  # fmt: skip
-    return fired[-MAX_PASSED:] + [model.Deadline(t.bpmn_id, t.name, t.due, warning=t.warning) for t in timers]
 
 
 def ready_ids(workflow: Any) -> set[str]:
@@ -128,12 +144,14 @@ def stage(ready: list[spiff.ReadyTask], version: model.ProcessVersion, status: s
     return " / ".join(dict.fromkeys(names)) or "Waiting"
 
 
-def _work_item(case: model.Case, version: model.ProcessVersion, task: spiff.ReadyTask, now: datetime) -> model.WorkItem:
+def _work_item(
+    case: model.Case, version: model.ProcessVersion, task: spiff.ReadyTask, now: datetime, due: datetime | None
+) -> model.WorkItem:
     info = version.user_tasks.get(task.bpmn_id, {})
     return model.WorkItem(
         case_id=case.id, task_id=task.id, bpmn_id=task.bpmn_id, name=task.name,
         lane=info.get("lane") or "", form=info.get("form"), reference=case.reference,
-        channel=case.channel, due_at=model.work_due(case.deadlines), created_at=now,
+        channel=case.channel, due_at=due, created_at=now,
     )  # fmt: skip
 
 
@@ -148,13 +166,20 @@ CUSTOMER_FIELDS = (
 )
 
 
-def _payload(case: model.Case, message: spiff.Thrown) -> dict[str, Any]:
-    """What a message template may use: the reference, deadlines and customer-facing fields."""
+def _payload(case: model.Case, message: spiff.Thrown, number: int) -> dict[str, Any]:
+    """What a message template may use: the reference, deadlines and customer-facing fields.
+
+    `thrown` (the event of the step that threw it, its place among the step's messages) orders
+    the case's letters even when several are written at the same moment.
+    """
     payload = {k: message.data[k] for k in CUSTOMER_FIELDS if k in message.data}
+    payload["thrown"] = [case.event_seq + 1, number]
     payload["reference"] = case.reference
     payload["received_at"] = case.received_at.isoformat()
-    payload["deadlines"] = [
-        {"bpmn_id": d.bpmn_id, "name": d.name, "due": d.due.isoformat(), "passed": d.passed, "warning": d.warning}
-        for d in case.deadlines
-    ]
+    payload["answer_by"] = _iso(deadlines.answer_by(case.deadlines))
+    payload["review_by"] = _iso(deadlines.review_by(case.deadlines))
     return payload
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

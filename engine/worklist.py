@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from engine import model, ports
+from engine import access, deadlines, model, ports
 from engine.clock import Clock
-from engine.errors import Conflict, Forbidden, InvalidInput, TaskNotFound
+from engine.errors import Conflict, InvalidInput, TaskNotFound
 from engine.policy import Policy
 
 SLA_STATES = ("overdue", "at_risk", "on_time")
@@ -71,11 +71,7 @@ def task_list(filters: Filters, *, uow: ports.UnitOfWork, clock: Clock, policy: 
 
 def sla_state(due: datetime | None, now: datetime, policy: Policy) -> str:
     """Overdue once the deadline passed; at risk within the margin (working days) before it."""
-    if due is None:
-        return "on_time"
-    if due < now:
-        return "overdue"
-    return "at_risk" if due <= policy.calendar.deadline(now, policy.at_risk_margin) else "on_time"
+    return deadlines.sla_state(due, now, policy.calendar.deadline(now, policy.at_risk_margin))
 
 
 def claim_task(
@@ -87,8 +83,7 @@ def claim_task(
         item = next((i for i in uow.work_items.for_case(case_id) if i.task_id == task_id), None)
         if item is None:
             raise TaskNotFound(f"No ready task {task_id!r} in this case.")
-        if policy.roles_for_lane(item.lane) not in actor.roles:
-            raise Forbidden(f"Task '{item.name}' belongs to the {item.lane} lane; you are not in it.")
+        access.require_lane(actor, item, policy)
         wanted = None if release else actor.id
         expected = actor.id if release else None
         if item.assignee not in (expected, wanted):

@@ -10,13 +10,13 @@ from __future__ import annotations
 import copy
 import dataclasses
 import threading
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine import model
+from engine import deadlines, model
 from engine.errors import CaseNotFound, Conflict, MessageNotFound, NotFound, StaleCase, VersionNotFound
 
 
@@ -129,7 +129,9 @@ class _Store:
 
 class _Versions(_Store):
     def add(self, version: model.ProcessVersion) -> None:
-        if any(v.process_key == version.process_key and v.number == version.number for v in self.t.versions.values()):
+        # as SQL's primary key and its unique (process_key, number)
+        key = (version.process_key, version.number)
+        if any(v.id == version.id or (v.process_key, v.number) == key for v in self.t.versions.values()):
             raise Conflict(
                 f"Another version of {version.process_key} was deployed at the same moment; "
                 "deploy again to add yours after it."
@@ -181,14 +183,14 @@ class _Cases(_Store):
     def claim_due(self, now: datetime, limit: int, exclude: Collection[str] = ()) -> list[model.Case]:
         due = [
             c for c in self.t.cases.values()
-            if c.next_timer_at is not None and c.next_timer_at <= now and c.id not in exclude
+            if c.next_timer_at is not None and c.next_timer_at < now and c.id not in exclude
         ]  # fmt: skip
         due.sort(key=lambda c: c.next_timer_at)  # type: ignore[arg-type]
         return copy.deepcopy(due[:limit])
 
     def claim(self, case_id: str, now: datetime) -> model.Case | None:
         case = self.t.cases.get(case_id)
-        due = case is not None and case.next_timer_at is not None and case.next_timer_at <= now
+        due = case is not None and case.next_timer_at is not None and case.next_timer_at < now
         return copy.deepcopy(case) if due else None
 
     def open_on(self, version_id: str) -> list[str]:
@@ -251,6 +253,16 @@ class _WorkItems(_Store):
 
         self.uow.write(op)
 
+    def set_due(self, case_id: str, dues: Mapping[str, datetime | None]) -> None:
+        dues = dict(dues)
+
+        def op(t: Tables) -> None:
+            for task_id, due in dues.items():
+                if (case_id, task_id) in t.work_items:
+                    t.work_items[(case_id, task_id)].due_at = due
+
+        self.uow.write(op)
+
     def for_case(self, case_id: str) -> list[model.WorkItem]:
         return [copy.deepcopy(i) for (c, _), i in self.t.work_items.items() if c == case_id]
 
@@ -299,9 +311,7 @@ class _WorkItems(_Store):
 
 
 def _sla(item: model.WorkItem, f: Any) -> str:
-    if item.due_at is None or item.due_at > f.at_risk_before:
-        return "on_time"
-    return "overdue" if item.due_at < f.now else "at_risk"
+    return deadlines.sla_state(item.due_at, f.now, f.at_risk_before)
 
 
 class _Events(_Store):
@@ -346,7 +356,8 @@ class _Outbox(_Store):
 
     def claim_due(self, now: datetime, exclude: set[str]) -> model.OutboxMessage | None:
         due = [m for m in self._pending() if m.next_attempt_at <= now and m.id not in exclude]  # type: ignore[operator]
-        return copy.deepcopy(min(due, key=lambda m: m.next_attempt_at)) if due else None  # type: ignore[arg-type, return-value]
+        first = min(due, key=lambda m: (m.next_attempt_at, m.created_at)) if due else None  # type: ignore[arg-type]
+        return copy.deepcopy(first)
 
     def save(self, message: model.OutboxMessage, *, expected: str) -> None:
         def check(t: Tables) -> None:
@@ -358,8 +369,10 @@ class _Outbox(_Store):
         self.uow.checks.append(check)
         self.uow.write(_put("outbox", message.id, dataclasses.replace(message, reference="")))
 
-    def listing(self, status: str, *, limit: int) -> list[model.OutboxMessage]:
-        found = sorted((m for m in self.t.outbox.values() if m.status == status), key=lambda m: m.created_at)
+    def listing(self, status: str, *, limit: int, newest: bool = False) -> list[model.OutboxMessage]:
+        found = sorted(
+            (m for m in self.t.outbox.values() if m.status == status), key=lambda m: m.created_at, reverse=newest
+        )
         return [
             dataclasses.replace(copy.deepcopy(m), reference=self.t.cases[m.case_id].reference) for m in found[:limit]
         ]

@@ -38,7 +38,8 @@ class SqlOutbox(SqlStore):
         query = select(t.outbox).where(o.status == "pending", o.next_attempt_at <= now)
         if exclude:
             query = query.where(o.id.not_in(sorted(exclude)))
-        query = query.order_by(o.next_attempt_at).limit(1).with_for_update(skip_locked=True)
+        # the older of two letters due at the same moment first (the index gives next_attempt_at order)
+        query = query.order_by(o.next_attempt_at, o.created_at).limit(1).with_for_update(skip_locked=True)
         row = self.c.execute(query).first()
         return model.OutboxMessage(**row._mapping) if row else None
 
@@ -48,13 +49,13 @@ class SqlOutbox(SqlStore):
         if self._run(_SAVE_MESSAGE, values).rowcount != 1:
             raise Conflict("The message was changed meanwhile (sent, retried or handled); reload the page.")
 
-    def listing(self, status: str, *, limit: int) -> list[model.OutboxMessage]:
+    def listing(self, status: str, *, limit: int, newest: bool = False) -> list[model.OutboxMessage]:
         o = t.outbox.c
         query = (
             select(t.outbox, t.cases.c.reference)
             .join(t.cases, t.cases.c.id == o.case_id)
             .where(o.status == status)
-            .order_by(o.created_at)
+            .order_by(o.created_at.desc() if newest else o.created_at)
             .limit(limit)
         )
         return [model.OutboxMessage(**row._mapping) for row in self.c.execute(query)]

@@ -74,8 +74,13 @@ _CASE_ITEMS = select(t.work_items).where(t.work_items.c.case_id == bindparam("b_
 _DROP_ITEM = delete(t.work_items).where(
     t.work_items.c.case_id == bindparam("b_case"), t.work_items.c.task_id == bindparam("b_task")
 )
+_ITEM_DUE = (
+    update(t.work_items)
+    .where(t.work_items.c.case_id == bindparam("b_case"), t.work_items.c.task_id == bindparam("b_task"))
+    .values(due_at=bindparam("b_due"))
+)
 # What one step of a case writes, in foreign-key order: these can be sent in batches.
-_STEP_WRITES = (_SAVE_CASE, _INSERT[t.events], _DROP_ITEM, _INSERT[t.work_items], OUTBOX_INSERT)
+_STEP_WRITES = (_SAVE_CASE, _INSERT[t.events], _DROP_ITEM, _INSERT[t.work_items], _ITEM_DUE, OUTBOX_INSERT)
 
 
 class SqlUnitOfWork(threading.local):
@@ -129,32 +134,33 @@ class SqlUnitOfWork(threading.local):
 def _case(row: Any) -> model.Case:
     values = dict(row._mapping)
     values["state"] = LazyState(values["state"])
-    values["deadlines"] = [
-        model.Deadline(
-            d["bpmn_id"],
-            d["name"],
-            datetime.fromisoformat(d["due"]),
-            d.get("passed", False),
-            d.get("warning", False),
-        )
-        for d in values["deadlines"]
-    ]
+    values["deadlines"] = [_deadline(d) for d in values["deadlines"]]
     return model.Case(**values)
+
+
+def _deadline(d: dict[str, Any]) -> model.Deadline:
+    moments = {k: datetime.fromisoformat(d[k]) if d.get(k) else None for k in ("set_at", "settled_at")}
+    kind = d.get("kind") or ("warning" if d.get("warning") else "deadline")
+    return model.Deadline(
+        d["bpmn_id"], d["name"], datetime.fromisoformat(d["due"]), d.get("passed", False), kind,
+        d.get("key", ""), d.get("scope", ""), d.get("scope_bpmn_id", ""), **moments,
+        replaces=tuple(d.get("replaces", ())),
+    )  # fmt: skip
+
+
+def _deadline_row(d: model.Deadline) -> dict[str, Any]:
+    row = {"bpmn_id": d.bpmn_id, "name": d.name, "due": d.due.isoformat(), "passed": d.passed, "kind": d.kind,
+           "key": d.key, "scope": d.scope, "scope_bpmn_id": d.scope_bpmn_id}  # fmt: skip
+    row.update({k: v.isoformat() for k, v in (("set_at", d.set_at), ("settled_at", d.settled_at)) if v})
+    if d.replaces:
+        row["replaces"] = list(d.replaces)
+    return row
 
 
 def _case_row(case: model.Case) -> dict[str, Any]:
     values = dict(vars(case))
     values["state"] = encode_state(case.state)
-    values["deadlines"] = [
-        {
-            "bpmn_id": d.bpmn_id,
-            "name": d.name,
-            "due": d.due.isoformat(),
-            "passed": d.passed,
-            "warning": d.warning,
-        }
-        for d in case.deadlines
-    ]
+    values["deadlines"] = [_deadline_row(d) for d in case.deadlines]
     return values
 
 
@@ -183,14 +189,14 @@ class SqlCases(SqlStore):
         case.revision += 1
 
     def claim_due(self, now: datetime, limit: int, exclude: Collection[str] = ()) -> list[model.Case]:
-        query = select(t.cases).where(t.cases.c.next_timer_at <= now)
+        query = select(t.cases).where(t.cases.c.next_timer_at < now)
         if exclude:
             query = query.where(t.cases.c.id.not_in(sorted(exclude)))
         query = query.order_by(t.cases.c.next_timer_at).limit(limit).with_for_update(skip_locked=True)
         return [_case(row) for row in self.c.execute(query)]
 
     def claim(self, case_id: str, now: datetime) -> model.Case | None:
-        query = select(t.cases).where(t.cases.c.id == case_id, t.cases.c.next_timer_at <= now)
+        query = select(t.cases).where(t.cases.c.id == case_id, t.cases.c.next_timer_at < now)
         row = self.c.execute(query.with_for_update(skip_locked=True)).first()
         return _case(row) if row else None
 
@@ -257,6 +263,10 @@ class SqlWorkItems(SqlStore):
             self._write(_DROP_ITEM, [{"b_case": case_id, "b_task": task_id} for task_id in remove])
         if add:
             self._write(_INSERT[t.work_items], [_item_row(item) for item in add])
+
+    def set_due(self, case_id: str, dues: Mapping[str, datetime | None]) -> None:
+        rows = [{"b_case": case_id, "b_task": task, "b_due": due} for task, due in dues.items()]
+        self._write(_ITEM_DUE, rows)
 
     def for_case(self, case_id: str) -> list[model.WorkItem]:
         rows = self.c.execute(_CASE_ITEMS, {"b_case": case_id})

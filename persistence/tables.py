@@ -45,7 +45,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 process_versions = Table(
     "process_versions", metadata,
-    Column("id", String(64), primary_key=True),  # sha256 of the BPMN and its forms
+    Column("id", String(64), primary_key=True),  # sha256 of the process key, the BPMN and its forms
     Column("process_key", String(100), nullable=False),
     Column("number", Integer, nullable=False),
     Column("process_id", String(200), nullable=False),

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 
 import engine
+from engine import access
 from engine.errors import Conflict, InvalidInput
 from web.audit_cli import history_csv, history_json, report_csv
 from web.auth import roles_required
@@ -18,8 +19,8 @@ from web.deps import deps, services
 from web.views import CHANNELS, local
 
 bp = Blueprint("audit", __name__)
-AUDITORS = ("auditor",)
-DPO = ("dpo",)
+AUDITORS = tuple(sorted(access.AUDIT))
+DPO = tuple(sorted(access.ERASURE))
 EVENT_LABELS = {  # one per type in engine.history.TYPES (a test holds them together)
     "case_started": lazy_gettext("Complaint recorded"), "task_completed": lazy_gettext("Task completed"),
     "timer_fired": lazy_gettext("Deadline reached"), "status_requested": lazy_gettext("Status requested"),

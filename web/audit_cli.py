@@ -170,7 +170,8 @@ def history_json(record: Any) -> dict[str, Any]:
                    "diverges_at": check.divergence.seq if check.divergence else None,
                    "what": check.divergence.what if check.divergence else None},
         "sla": [{"stage": p.stage, "working_days": p.working_days, "due": p.due.isoformat(), "state": p.state,
-                 "done_at": p.done_at.isoformat() if p.done_at else None, "late_working_days": p.late_days}
+                 "done_at": p.done_at.isoformat() if p.done_at else None, "late_working_days": p.late_days,
+                 "new_date": p.new_date.isoformat() if p.new_date else None}
                 for p in record.checkpoints],
         "events": [{"seq": e.seq, "type": e.type, "actor": e.actor, "at": e.at.isoformat(), "data": e.data,
                     "prev_hash": e.prev_hash, "hash": e.hash, "key_id": e.key_id} for e in record.events],

@@ -16,7 +16,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 import engine
-from engine import model
+from engine import access, model
 from engine.errors import Forbidden
 from web.deps import services
 from web.i18n import LANGUAGES
@@ -24,8 +24,8 @@ from web.i18n import LANGUAGES
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-STAFF = ("intake", "officer", "quality", "supervisor")
-PERSONAL_DATA_ROLES = frozenset({"intake", "officer", "supervisor"})  # who needs to see customers
+STAFF = tuple(sorted(access.STAFF))  # the rule itself is the engine's (engine/access.py)
+PERSONAL_DATA_ROLES = access.PERSONAL_DATA
 
 
 class StaffUser(UserMixin):
@@ -41,7 +41,7 @@ class StaffUser(UserMixin):
         return self.user.actor()
 
     def sees_personal_data(self) -> bool:
-        return bool(self.roles & PERSONAL_DATA_ROLES)
+        return access.sees_personal_data(self.actor)
 
 
 def init_app(app: Flask) -> None:

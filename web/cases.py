@@ -9,16 +9,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 import engine
-from engine import model
+from engine import access, model
 from engine.errors import InvalidInput
-from engine.outbox import MESSAGE_ROLES
 from web.auth import STAFF, roles_required
 from web.deps import deps, services
 from web.views import local
 
 bp = Blueprint("cases", __name__)
 INTAKE_FIELDS = ("channel", "received_at", *model.PERSONAL_FIELDS)
-STATUS_ROLES = ("intake", "officer", "supervisor")
+STATUS_ROLES = tuple(sorted(access.STATUS_REQUESTS))
 
 
 @bp.route("/intake", methods=["GET", "POST"])
@@ -66,11 +65,7 @@ def find():  # type: ignore[no-untyped-def]
 @roles_required(*STAFF)
 def case(reference: str):  # type: ignore[no-untyped-def]
     """Everything about a case; the customer's personal data only for roles that need it."""
-    view = engine.show_case(reference, uow=services().uow)
-    if not current_user.sees_personal_data():
-        view.personal = None
-    elif view.personal and not view.personal.erased_at:
-        engine.log_personal_data_view(view.case.id, "case_page", actor=current_user.actor, **_log_deps())
+    view = engine.view_case(reference, actor=current_user.actor, place="case_page", **_log_deps())
     version = next((v for v in engine.list_versions(uow=services().uow) if v.id == view.case.version_id), None)
     names = {k: v["name"] for k, v in (version.user_tasks if version else {}).items()}
     answer = engine.status_answer(view.case, view.events)
@@ -80,7 +75,7 @@ def case(reference: str):  # type: ignore[no-untyped-def]
         my_lanes=services().policy.lanes_for_roles(current_user.roles),
         can_record_status=bool(current_user.roles & set(STATUS_ROLES)),
         inbound_by_id={m.id: m for m in view.inbound},
-        can_act_on_messages=bool(current_user.roles & MESSAGE_ROLES),
+        can_act_on_messages=bool(current_user.roles & access.MESSAGES),
     )  # fmt: skip
 
 

@@ -21,7 +21,7 @@ from flask.cli import FlaskGroup, routes_command, shell_command
 from werkzeug.security import generate_password_hash
 
 import engine
-from engine import model
+from engine import access, model
 from engine.clock import Clock, SettableClock
 from engine.errors import DomainError, InvalidInput, TaskNotFound
 from web import runner
@@ -291,25 +291,25 @@ def fire_timers(limit: int) -> None:
 
 @click.command()
 @click.argument("case")
-@click.option("--personal", is_flag=True, help="Also show the customer's personal data (the view is logged).")
-@click.option("--as", "username", envvar="COMPLAINTS_USER", help="Who looks (logged with --personal).")
+@click.option("--personal", is_flag=True, help="Also show the customer's data and free text (needs --as; logged).")
+@click.option("--as", "username", envvar="COMPLAINTS_USER", help="Who looks (required with --personal).")
 @click.option("--json", "as_json", is_flag=True)
 @domain_errors
 def show(case: str, personal: bool, as_json: bool, username: str | None = None) -> None:
-    """Show a case: stage, deadlines, work items, messages and history."""
-    view = engine.show_case(case, uow=services().uow)
-    if personal and view.personal:
-        who = actor(username) if username else model.Actor.system("cli")
-        engine.log_personal_data_view(view.case.id, "cli", actor=who, uow=services().uow, clock=clock())
+    """Show a case: stage, deadlines, work items, messages and history (free text hidden without --personal)."""
+    if personal and not username:
+        raise click.UsageError("--personal needs --as USER: personal data is shown only to roles that need it.")
+    who = actor(username) if username else model.Actor("anonymous")
+    view = engine.view_case(case, actor=who, place="cli", personal=personal, uow=services().uow, clock=clock())
     if as_json:
-        click.echo(json.dumps(_view_json(view, personal), indent=2, ensure_ascii=False, default=str))
+        click.echo(json.dumps(_view_json(view), indent=2, ensure_ascii=False, default=str))
         return
     now, c = clock().now(), view.case
     click.echo(f"{c.reference}  [{c.status}]  stage: {c.stage}")
     click.echo(f"  channel {c.channel}, received {local(c.received_at)} (Asia/Baku), process {c.process_key}")
     if c.error:
         click.secho(f"  error: {c.error}", fg="red")
-    if personal and view.personal:
+    if view.personal:
         p = view.personal
         click.echo(
             f"  customer: {p.surname} {p.given_name} {p.patronymic}".rstrip()
@@ -318,11 +318,13 @@ def show(case: str, personal: bool, as_json: bool, username: str | None = None) 
         click.echo(f"  description: {p.description}")
     click.echo("  deadlines:")
     for d in c.deadlines:
-        state = "passed" if d.passed else countdown(d.due, now)
-        click.echo(f"    {d.name:<34} {local(d.due)}  {state}")
+        state = d.state(now)
+        shown = countdown(d.due, now) if state in ("pending", "passed") and d.binding else state
+        click.echo(f"    {'New date (delay notice)' if d.kind == 'promise' else d.name:<34} {local(d.due)}  {shown}")
     click.echo("  ready tasks:")
     for i in view.work_items:
-        click.echo(f"    {i.task_id[:8]}  {i.bpmn_id:<24} {i.name} ({i.lane})")
+        due = f"due {local(i.due_at)} {countdown(i.due_at, now)}"
+        click.echo(f"    {i.task_id[:8]}  {i.bpmn_id:<24} {i.name} ({i.lane})  {due}")
     click.echo("  messages to the customer:")
     for m in view.outbox:
         tried = f" after {m.attempts} attempt(s)" if m.attempts else ""
@@ -330,19 +332,31 @@ def show(case: str, personal: bool, as_json: bool, username: str | None = None) 
         click.echo(f"    {local(m.created_at)}  {m.message:<22} {m.status}{tried}{problem}")
     click.echo("  history:")
     for e in view.events:
-        click.echo(
-            f"    {e.seq:>3} {local(e.at)}  {e.type:<17} by {e.actor:<12} {json.dumps(e.data, ensure_ascii=False)[:90]}"
-        )
+        click.echo(f"    {e.seq:>3} {local(e.at)}  {e.type:<17} by {e.actor:<12} {_event_text(e)[:90]}")
 
 
-def _view_json(view: model.CaseView, personal: bool) -> dict[str, Any]:
+def _event_text(event: model.Event) -> str:
+    """An event's data in one line; a sealed value the reader may not see is shown as hidden."""
+    data = {k: _readable(v) for k, v in event.data.items() if k not in ("after", "sealed")}
+    return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def _readable(value: Any) -> Any:
+    if access.is_masked(value):
+        return access.HIDDEN
+    return {k: _readable(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+
+def _view_json(view: model.CaseView) -> dict[str, Any]:
     c = view.case
     return {
         "reference": c.reference, "id": c.id, "status": c.status, "stage": c.stage, "channel": c.channel,
         "received_at": c.received_at.isoformat(), "error": c.error, "revision": c.revision,
         "deadlines": [
-            {"bpmn_id": d.bpmn_id, "name": d.name, "due": d.due.isoformat(), "passed": d.passed} for d in c.deadlines
-        ],
+            {"bpmn_id": d.bpmn_id, "name": d.name, "kind": d.kind, "due": d.due.isoformat(), "passed": d.passed,
+             "settled_at": d.settled_at.isoformat() if d.settled_at else None}
+            for d in c.deadlines
+        ],  # fmt: skip
         "work_items": [_item_json(i) for i in view.work_items],
         "messages": [
             {"id": m.id, "message": m.message, "status": m.status, "attempts": m.attempts,
@@ -353,7 +367,7 @@ def _view_json(view: model.CaseView, personal: bool) -> dict[str, Any]:
             {"seq": e.seq, "type": e.type, "actor": e.actor, "at": e.at.isoformat(), "data": e.data}
             for e in view.events
         ],
-        "personal": vars(view.personal) if personal and view.personal else None,
+        "personal": vars(view.personal) if view.personal else None,
     }  # fmt: skip
 
 

@@ -7,11 +7,12 @@ import io
 from flask import Blueprint, Response, abort, render_template, send_file
 
 import engine
-from web.auth import PERSONAL_DATA_ROLES, roles_required
+from engine import access
+from web.auth import roles_required
 from web.deps import services
 
 bp = Blueprint("inbox", __name__)
-QUARANTINE_ROLES = ("intake", "supervisor")  # they take complaints in, and they see personal data
+QUARANTINE_ROLES = tuple(sorted(access.QUARANTINE))  # they take complaints in, and they see personal data
 
 
 @bp.get("/mail/quarantine")
@@ -32,7 +33,7 @@ def quarantined_mail(inbound_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/cases/<reference>/attachments/<attachment_id>")
-@roles_required(*PERSONAL_DATA_ROLES)
+@roles_required(*access.PERSONAL_DATA)
 def attachment(reference: str, attachment_id: str):  # type: ignore[no-untyped-def]
     """A file the customer sent with a message on this case (always downloaded, never rendered)."""
     case = engine.show_case(reference, uow=services().uow).case

@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 import engine
-from engine.outbox import MESSAGE_ROLES
+from engine import access
 from web.auth import _safe_next, roles_required
 from web.deps import services
 
 bp = Blueprint("messages", __name__)
-ROLES = tuple(sorted(MESSAGE_ROLES))
+ROLES = tuple(sorted(access.MESSAGES))
 
 
 @bp.get("/messages")

@@ -102,8 +102,9 @@ def sweep(deps: dict[str, Any]) -> tuple[int, int, bool]:
         log.info("worker: advanced %d case(s)", fired)
     if delivery and delivery.handled:
         log.info(
-            "worker: %d message(s) sent, %d deferred, %d failed", delivery.sent, delivery.deferred, delivery.failed
-        )
+            "worker: %d message(s) sent, %d deferred, %d failed, %d held back, %d withdrawn", delivery.sent,
+            delivery.deferred, delivery.failed, delivery.held, delivery.withdrawn,
+        )  # fmt: skip
     return fired, delivery.sent if delivery else 0, fired >= BATCH or bool(delivery and delivery.handled >= BATCH)
 
 

@@ -78,16 +78,10 @@ def release(case_id: str, task_id: str):  # type: ignore[no-untyped-def]
 def task(case_id: str, task_id: str):  # type: ignore[no-untyped-def]
     """A task's form: rendered from its form-js JSON, validated on the server."""
     try:
-        page = engine.open_task(
-            case_id, task_id, actor=current_user.actor, uow=services().uow, policy=services().policy
-        )
+        page = _open(case_id, task_id)
     except TaskNotReady as error:
         return _done_already(error, case_id)
     if request.method == "GET":
-        if page.personal and not page.personal.erased_at and (page.values or current_user.sees_personal_data()):
-            engine.log_personal_data_view(
-                case_id, "task_page", actor=current_user.actor, uow=services().uow, clock=services().clock
-            )
         return render_template("task.html", page=page, values=page.values, errors={})
     values = {k: v for k, v in request.form.items(multi=False) if k not in ("csrf_token", "revision")}
     values.update({k: request.form.getlist(k) for k in request.form if len(request.form.getlist(k)) > 1})
@@ -110,6 +104,13 @@ def task(case_id: str, task_id: str):  # type: ignore[no-untyped-def]
     if progress.error:
         flash(_("The process failed after your step: %(error)s", error=progress.error), "error")
     return redirect(url_for("tasks.index"), 303)
+
+
+def _open(case_id: str, task_id: str) -> engine.cases.TaskPage:
+    """Shown (GET): the customer's data only to roles that may see it, the view logged; re-shown (POST): not logged."""
+    if request.method == "GET":
+        return engine.view_task(case_id, task_id, actor=current_user.actor, **deps())
+    return engine.open_task(case_id, task_id, actor=current_user.actor, uow=services().uow, policy=services().policy)
 
 
 def _done_already(error: TaskNotReady, case_id: str):  # type: ignore[no-untyped-def]

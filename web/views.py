@@ -9,8 +9,9 @@ from flask import Flask, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
+from markupsafe import Markup
 
-from engine.outbox import MESSAGE_ROLES
+from engine import access, deadlines, model
 from web.deps import services
 from web.i18n import LANGUAGES, locale
 
@@ -25,13 +26,17 @@ MESSAGE_NAMES = {
 }  # fmt: skip
 MESSAGE_STATES = {
     "pending": lazy_gettext("waiting to be sent"), "sent": lazy_gettext("sent"), "failed": lazy_gettext("failed"),
-    "handled": lazy_gettext("told another way"),
+    "handled": lazy_gettext("told another way"), "obsolete": lazy_gettext("not sent: no longer needed"),
 }  # fmt: skip
 SLA = {
     "overdue": lazy_gettext("Overdue"),
     "at_risk": lazy_gettext("At risk"),
     "on_time": lazy_gettext("On time"),
 }
+DEADLINE_STATES = {
+    "met": lazy_gettext("Met"), "missed": lazy_gettext("Missed"), "cancelled": lazy_gettext("Not needed"),
+    "passed": lazy_gettext("Passed"), "pending": lazy_gettext("Pending"), "moved": lazy_gettext("Moved"),
+}  # fmt: skip
 
 
 def now() -> datetime:
@@ -62,15 +67,37 @@ def sla(due: datetime | None) -> str:
     if "sla_now" not in g:  # one "now" and one at-risk threshold per page
         g.sla_now = now()
         g.sla_risk = services().policy.calendar.deadline(g.sla_now, services().policy.at_risk_margin)
-    if due is None or due > g.sla_risk:
-        return "on_time"
-    return "overdue" if due < g.sla_now else "at_risk"
+    return deadlines.sla_state(due, g.sla_now, g.sla_risk)
+
+
+def deadline_line(deadline: model.Deadline, case: model.Case) -> tuple[str, str, str]:
+    """(badge, state, detail) of one of a case's deadlines as its page shows it."""
+    state = deadline.state(now())
+    if state in ("met", "missed", "cancelled") or deadline.kind in ("warning", "wait"):
+        badge = {"missed": "overdue", "passed": "at_risk"}.get(state, "on_time")
+        return badge, str(DEADLINE_STATES[state]), countdown(deadline.due) if state == "pending" else ""
+    moved = deadlines.moved_due(deadline, case.deadlines)
+    if moved != deadline.due:
+        return "on_time", str(DEADLINE_STATES["moved"]), _("new date %(d)s", d=local(moved, "%d.%m.%Y"))
+    badge = sla(deadline.due)
+    return badge, str(SLA[badge]), countdown(deadline.due)
+
+
+def free_text(value: Any, commitment: bool = False) -> Any:
+    """Free text as the reader may see it: a sealed value they may not see arrives as its commitment."""
+    if not access.is_masked(value):
+        return value
+    if commitment:
+        return Markup('<span class="masked muted">{}</span>').format(_("sealed, SHA-256 %(h)s", h=value["sealed"]))
+    return Markup('<span class="masked muted">{}</span>').format(_("hidden (personal data)"))
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(local, "local")
+    app.add_template_filter(free_text, "free_text")
     app.add_template_filter(countdown, "countdown")
     app.add_template_filter(sla, "sla")
+    app.add_template_global(deadline_line, "deadline_line")
 
     @app.context_processor
     def shared() -> dict[str, Any]:
@@ -79,12 +106,12 @@ def init_app(app: Flask) -> None:
             "SLA": SLA,
             "MESSAGE_NAMES": MESSAGE_NAMES,
             "MESSAGE_STATES": MESSAGE_STATES,
-            "MESSAGE_ROLES": MESSAGE_ROLES,
+            "MESSAGE_ROLES": access.MESSAGES,
             "LANGUAGES": LANGUAGES,
             "current_locale": locale,
             "clock_now": now,
             "has_role": has_role,
-            "STAFF_ROLES": {"intake", "officer", "quality", "supervisor"},
+            "STAFF_ROLES": access.STAFF,
         }
 
 

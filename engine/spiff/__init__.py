@@ -27,10 +27,12 @@ from engine.spiff.steps import (
     send_message,
 )
 from engine.spiff.storage import Bundle, load_bundle, parse, restore, snapshot
+from engine.spiff.timing import ReachedTimer, enclosing, finished, reached_timers
 
 __all__ = [
-    "MAX_STEPS", "Bundle", "PendingTimer", "ReadyTask", "ScriptEngine", "TaskIds", "Thrown", "advance",
-    "clock_in_use", "complete", "create", "data", "find_task", "fire_timers", "is_completed", "known_names",
-    "load_bundle", "parse", "pending_timers", "ready_tasks", "recompute_changed_timers", "repredict", "restore",
-    "running", "send_message", "snapshot", "spec_names", "timer_literal_problem",
+    "MAX_STEPS", "Bundle", "PendingTimer", "ReachedTimer", "ReadyTask", "ScriptEngine", "TaskIds", "Thrown",
+    "advance", "clock_in_use", "complete", "create", "data", "enclosing", "find_task", "finished", "fire_timers",
+    "is_completed", "known_names", "load_bundle", "parse", "pending_timers", "reached_timers", "ready_tasks",
+    "recompute_changed_timers", "repredict", "restore", "running", "send_message", "snapshot", "spec_names",
+    "timer_literal_problem",
 ]  # fmt: skip

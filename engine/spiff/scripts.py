@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 
 from engine import sandbox
+from engine.bpmn import timer_literal
 from engine.spiff.clocks import engine_clock
 
 MIN_CYCLE_SECONDS = 60
@@ -22,25 +23,43 @@ MAX_FAST_CYCLES = 10  # a few quick repetitions are harmless; a flood is not
 
 
 def timer_literal_problem(kind: str, value: str) -> str | None:
-    """Why an ISO 8601 timer literal would fail or flood at run time ("warning: ..." if only odd)."""
-    parse = TimerEventDefinition
+    """Why an ISO 8601 timer value would fail or flood at run time ("warning: ..." if only odd).
+
+    A date must carry its UTC offset: SpiffWorkflow would take a date without one in the
+    server's own zone, so such a date is refused rather than guessed.
+    """
     try:
         if kind == "timeDate":
-            moment = datetime.fromisoformat(value)
-            if moment.tzinfo is None:
-                return f"date {value!r} has no UTC offset (write e.g. {value}+04:00)"
-            if moment < engine_clock.get().now():
-                return f"warning: date {value} is in the past; the timer fires at once"
-        elif kind == "timeDuration":
-            parse.parse_iso_duration(value)
+            return _date_problem(value)
+        if kind == "timeDuration":
+            TimerEventDefinition.parse_iso_duration(value)
         elif kind == "timeCycle":
-            cycles, _, duration = parse.parse_iso_recurring_interval(value)
-            if cycles < 0:
-                return f"cycle {value!r} repeats forever; give a count, e.g. R3/PT1H"
-            if duration.total_seconds() < MIN_CYCLE_SECONDS and cycles > MAX_FAST_CYCLES:
-                return f"cycle {value!r} repeats more often than once a minute, more than {MAX_FAST_CYCLES} times"
+            return _cycle_problem(value)
     except Exception:  # SpiffWorkflow raises bare Exception / ValueError / AttributeError here
         return f"{kind} {value!r} is not a valid ISO 8601 value"
+    return None
+
+
+def _date_problem(value: str) -> str | None:
+    if not isinstance(TimerEventDefinition.parse_time_or_duration(value), datetime):
+        raise ValueError(value)  # e.g. a duration given as timeDate
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        return f"date {value!r} has no UTC offset (write it with one, e.g. {value}+04:00 for Baku time)"
+    if moment < engine_clock.get().now():
+        return f"warning: date {value} is in the past; the timer fires at once"
+    return None
+
+
+def _cycle_problem(value: str) -> str | None:
+    cycles, _, duration = TimerEventDefinition.parse_iso_recurring_interval(value)
+    for part in value.split("/")[1:]:
+        if not part.upper().startswith("P") and datetime.fromisoformat(part).tzinfo is None:
+            return f"cycle {value!r}: date {part!r} has no UTC offset (write it with one, e.g. {part}+04:00)"
+    if cycles < 0:
+        return f"cycle {value!r} repeats forever; give a count, e.g. R3/PT1H"
+    if duration.total_seconds() < MIN_CYCLE_SECONDS and cycles > MAX_FAST_CYCLES:
+        return f"cycle {value!r} repeats more often than once a minute, more than {MAX_FAST_CYCLES} times"
     return None
 
 
@@ -65,8 +84,29 @@ class _SandboxEnvironment(BasePythonScriptEngineEnvironment):
         raise sandbox.SandboxError("service tasks cannot call anything from the sandbox")
 
 
+class _Engine(PythonScriptEngine):
+    """Reads a timer written as an unquoted ISO 8601 value (`PT10S`, as modelers write it) as that value.
+
+    SpiffWorkflow evaluates every timer text as Python, where `PT10S` is an unknown name and
+    `R3/PT1H` a division; any other expression goes to the sandbox as before.
+    """
+
+    def evaluate(self, task: Any, expression: str, external_context: dict | None = None) -> Any:
+        if expression in _timer_texts(task.task_spec):
+            literal = timer_literal(expression)
+            if literal is not None:
+                return literal
+        return super().evaluate(task, expression, external_context)
+
+
+def _timer_texts(spec: Any) -> set[str]:
+    definition = getattr(spec, "event_definition", None)
+    definitions = getattr(definition, "event_definitions", None) or [definition]
+    return {d.expression for d in definitions if isinstance(d, TimerEventDefinition)}
+
+
 class ScriptEngine:
     """SpiffWorkflow's script engine over the sandbox, with the functions processes may call."""
 
     def __init__(self, functions: Mapping[str, Callable[..., Any]]):
-        self.spiff = PythonScriptEngine(environment=_SandboxEnvironment(dict(functions)))
+        self.spiff = _Engine(environment=_SandboxEnvironment(dict(functions)))

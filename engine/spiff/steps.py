@@ -20,6 +20,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine import sandbox
+from engine.bpmn import MAX_NESTING
 from engine.clock import SettableClock
 from engine.errors import ProcessError, TaskNotFound, TaskNotReady
 from engine.spiff.clocks import TASK_ID_SPACE, TaskIds, engine_clock, task_id_source
@@ -93,6 +94,7 @@ def advance(workflow: BpmnWorkflow) -> list[Thrown]:
                 f"The process ran {MAX_STEPS} steps without waiting for a person or a timer "
                 f"(a loop near '{task.task_spec.bpmn_id}'?)."
             )
+        _check_nesting(task)
 
     def collect(task: Any) -> None:
         definition = getattr(task.task_spec, "event_definition", None)
@@ -107,6 +109,23 @@ def advance(workflow: BpmnWorkflow) -> list[Thrown]:
                 break
     workflow.bpmn_events = []
     return thrown
+
+
+def _check_nesting(task: Any) -> None:
+    """Stop a case whose subprocesses nest too deep (a process calling itself) before each step.
+
+    Counting steps alone does not stop that: every new level makes each later step slower
+    (SpiffWorkflow walks the chain of parents), so the step limit is reached only after hours.
+    """
+    if getattr(task.workflow, "depth", 0) > MAX_NESTING:
+        chain, workflow = [], task.workflow
+        while getattr(workflow, "parent_task_id", None) is not None and len(chain) < 4:
+            chain.append(workflow.spec.name)
+            workflow = workflow.parent_workflow
+        raise ProcessError(
+            f"Subprocesses and call activities nested more than {MAX_NESTING} deep "
+            f"(... → {' → '.join(reversed(chain))}): does a process call itself?"
+        )
 
 
 @contextmanager

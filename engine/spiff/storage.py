@@ -158,9 +158,28 @@ class Bundle:
     subprocess_specs: dict[str, Any]
 
 
+def _splitting(parser: type) -> type:
+    return type(parser.__name__, (parser,), {"handles_multiple_outgoing": lambda self: True})
+
+
+class _Parser(SpiffBpmnParser):
+    """SpiffWorkflow's parser, letting activities and intermediate events split implicitly.
+
+    BPMN takes every outgoing flow of an activity or event (an implicit parallel split, as
+    modelers draw it). SpiffWorkflow 3.2.0 runs such a spec (a task spec with several outputs
+    starts them all) but its parser refuses it; only the parser classes change, so stored specs
+    are restored as usual. Conditions on those flows would be ignored: the checks refuse them.
+    """
+
+    OVERRIDE_PARSER_CLASSES = {
+        tag: (_splitting(parser) if etree.QName(tag).localname != "endEvent" else parser, spec)
+        for tag, (parser, spec) in SpiffBpmnParser.OVERRIDE_PARSER_CLASSES.items()
+    }
+
+
 def parse(root: etree._Element, process_id: str) -> tuple[dict[str, Any], Bundle]:
     """SpiffWorkflow's parse of checked XML: the serialized spec and the live bundle."""
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = _Parser(validator=VALIDATOR)
     try:
         parser.add_bpmn_xml(etree.ElementTree(root), filename="process.bpmn")
         spec = parser.get_spec(process_id)

@@ -6,7 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 import bootstrap
-from tests.conftest import CORPUS
+from tests import modeler_files as files
+from tests.conftest import BPMN_FILE, CORPUS
 from web.cli import make_cli
 
 
@@ -147,7 +148,7 @@ def test_a_case_driven_end_to_end_from_the_command_line(cli):
         "-f",
         "response_text=Replaced",
     )
-    out = cli("show", "MG-2026-000001", "--personal")
+    out = cli("show", "MG-2026-000001", "--personal", "--as", "officer")
     assert "[closed]" in out and "Quliyev" in out and "written_response" in out
 
 
@@ -208,3 +209,99 @@ def test_a_lost_demo_password_can_be_replaced(cli):
     out = cli("password", "officer")
     assert out.startswith("New password for officer: ")
     assert "No user" in cli("password", "nobody", ok=False)
+
+
+def test_the_same_file_deploys_under_a_second_key_from_the_command_line(cli):
+    out = cli("deploy", BPMN_FILE, "--key", "complaint_copy", "--as", "owner")
+    assert out.startswith("Deployed complaint_copy version 1")
+    versions = cli("versions")
+    assert "complaint_handling v1" in versions and "complaint_copy v1" in versions
+    assert "Already deployed as complaint_copy version 1" in cli(
+        "deploy", BPMN_FILE, "--key", "complaint_copy", "--as", "owner"
+    )
+
+
+def test_a_camunda_timer_deployed_from_the_command_line_fires_on_new_cases(cli, tmp_path):
+    camunda = tmp_path / "late.bpmn"
+    camunda.write_bytes(files.timed("timeDuration", "PT10M", "boundary"))  # <bpmn:timeDuration>PT10M</...>
+    assert "Deployed complaint_handling version 2" in cli("deploy", camunda, "--as", "owner")
+    started = cli("--now", "2026-03-02T10:00+04:00", "start", "--as", "intake", "--channel", "call_centre")
+    assert "MG-2026-000001" in started and "errored" not in started
+    cli("--now", "2026-03-02T10:11+04:00", "fire-timers")
+    shown = cli("show", "MG-2026-000001")
+    assert "Task_Late" in shown and "errored" not in shown
+
+
+def test_a_process_that_calls_itself_is_refused_from_the_command_line(cli, tmp_path):
+    looping = tmp_path / "loop.bpmn"
+    looping.write_bytes(files.calling({"A": ["B"], "B": ["A"]}))
+    before = cli("versions")
+    out = cli("deploy", looping, "--as", "owner", ok=False)
+    assert out.startswith("Error:") and "A → B → A" in out
+    assert cli("versions") == before
+
+
+SURNAME, GIVEN = "Алиев", "Рашад"  # nowhere else in the tests: any output naming them leaks it
+
+
+def answered_orally(cli):
+    day = ("--now", "2026-03-03T10:00+04:00")
+    cli(*day, "start", "--as", "intake", "--channel", "call_centre", "--surname", SURNAME, "--given-name", GIVEN,
+        "--phone", "+994501234567", "--email", "rashad@example.az", "--description", "Broken amplifier")  # fmt: skip
+    cli(*day, "complete", "MG-2026-000001", "Task_Review", "--as", "officer", "-f", f"review_notes={SURNAME} called")
+    cli(*day, "status", "MG-2026-000001", "--channel", "call_centre", "--requester", f"{GIVEN} {SURNAME}",
+        "--told", f"{GIVEN}, we are on it", "--as", "intake")  # fmt: skip
+    cli(*day, "complete", "MG-2026-000001", "Task_Analyse", "--as", "officer",
+        "--data", json.dumps({"findings": "defect", "decision": "upheld", "measures": "repair"}))  # fmt: skip
+    cli(*day, "complete", "MG-2026-000001", "Task_Respond", "--as", "officer", "-f", "response_mode=oral",
+        "-f", "response_text=Told by phone", "-f", f"agreed_by={GIVEN} {SURNAME}", "-f", "agreed_on=2026-03-03",
+        "-f", "agreed_how=phone")  # fmt: skip
+
+
+def personal_data_views(cli):
+    return [(v["viewer"], v["place"]) for v in json.loads(cli("history", "MG-2026-000001"))["personal_data_views"]]
+
+
+@pytest.mark.parametrize("role", ["quality", "owner", "auditor", "dpo"])
+def test_show_personal_is_refused_to_roles_that_do_not_need_personal_data(cli, role):
+    answered_orally(cli)
+    out = cli("show", "MG-2026-000001", "--personal", "--as", role, ok=False)
+    assert "may not see customers' personal data" in out and SURNAME not in out and "+994501234567" not in out
+    assert personal_data_views(cli) == []
+
+
+def test_show_personal_without_a_user_is_refused(cli):
+    answered_orally(cli)
+    out = cli("show", "MG-2026-000001", "--personal", ok=False)
+    assert "--personal needs --as USER" in out and SURNAME not in out
+    assert personal_data_views(cli) == []
+
+
+def test_show_personal_to_an_officer_prints_the_customer_and_logs_the_view_like_the_web(cli):
+    answered_orally(cli)
+    out = cli("show", "MG-2026-000001", "--personal", "--as", "officer")
+    assert f"{SURNAME} {GIVEN}" in out and "+994501234567" in out and "rashad@example.az" in out
+    assert f"{GIVEN} {SURNAME}" in out  # the free text of agreed_by, in clear for a role that may see it
+    assert personal_data_views(cli) == [("officer", "cli")]
+
+
+@pytest.mark.parametrize("who", [(), ("--as", "quality"), ("--as", "officer")])
+def test_without_personal_the_free_text_naming_the_customer_is_hidden_and_nothing_is_logged(cli, who):
+    answered_orally(cli)
+    for out in (cli("show", "MG-2026-000001", *who), cli("show", "MG-2026-000001", "--json", *who),
+                cli("history", "MG-2026-000001"), cli("history", "MG-2026-000001", "--format", "csv"),
+                cli("tasks", "--role", "quality")):  # fmt: skip
+        assert SURNAME not in out and GIVEN not in out
+    assert "[personal data hidden]" in cli("show", "MG-2026-000001", *who)
+    assert "sealed" in json.loads(cli("history", "MG-2026-000001"))["events"][-1]["data"]["data"]["agreed_by"]
+    assert personal_data_views(cli) == []
+    assert "chain whole, replay identical" in cli("verify", "MG-2026-000001")
+
+
+@pytest.mark.parametrize("role", ["auditor", "owner", "quality", "dpo"])
+def test_status_requests_are_recorded_only_by_roles_the_web_allows(cli, role):
+    cli("start", "--as", "intake", "--channel", "call_centre", "--description", "x")
+    out = cli("status", "MG-2026-000001", "--channel", "call_centre", "--requester", "x", "--as", role, ok=False)
+    assert "may not record status requests" in out
+    events = json.loads(cli("show", "MG-2026-000001", "--json"))["events"]
+    assert [e["type"] for e in events] == ["case_started"]

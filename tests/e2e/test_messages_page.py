@@ -7,6 +7,7 @@ from persistence.smtp import SmtpMailer, SmtpSettings
 from tests.smtp import SmtpServer, free_port
 
 STAFF = ["intake", "officer", "quality", "supervisor", "owner", "auditor"]
+OFFICER = engine.model.Actor("officer", frozenset({"officer"}))
 
 
 @pytest.fixture
@@ -85,3 +86,24 @@ def test_the_messages_page_speaks_russian(as_user, failed):
     officer.post("/language", {"lang": "ru", "next": "/"})
     page = officer.client.get("/messages").text
     assert "Сообщения клиентам" in page and "Не отправлены" in page
+
+
+def test_letters_that_lost_their_reason_are_shown_to_staff_as_not_sent(as_user, services, case):
+    for bpmn_id, data in (
+        ("Task_Review", {"review_notes": "ok", "clarify": True, "question": "Which store?"}),
+        ("Task_Clarify", {"contacted_via": "phone", "customer_answer": "Ganjlik"}),
+        ("Task_Review", {"review_notes": "clear now"}),
+        ("Task_Analyse", {"findings": "ok", "decision": "upheld", "measures": "New mic"}),
+        ("Task_Respond", {"response_mode": "written", "response_text": "A new microphone"}),
+    ):
+        item = next(i for i in engine.show_case(case.case.id, uow=services.uow).work_items if i.bpmn_id == bpmn_id)
+        engine.complete_task(case.case.id, item.task_id, data, actor=OFFICER, **services.deps())
+    mailer = SmtpMailer(SmtpSettings("127.0.0.1", free_port(), security="none", timeout=2))
+    delivery = engine.send_due_messages(mailer=mailer, **services.deps())
+    assert (delivery.withdrawn, delivery.failed) == (2, 1)  # the response fails: the customer has no e-mail
+    officer = as_user("officer")
+    withdrawn = officer.client.get("/messages").text.split('id="withdrawn"')[1]
+    assert withdrawn.count(f">{case.case.reference}</a>") == 2
+    assert "the written response to the complaint was written after it" in withdrawn
+    page = officer.client.get(f"/cases/{case.case.reference}").text
+    assert page.count("not sent: no longer needed") == 2 and "Clarification request" in page

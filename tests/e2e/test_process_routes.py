@@ -6,6 +6,7 @@ import pytest
 from werkzeug.test import EnvironBuilder
 
 import engine
+from tests import modeler_files as files
 from tests.conftest import BPMN_FILE, CORPUS
 from tests.web_app import csrf_token
 
@@ -109,3 +110,54 @@ def test_migration_page_runs_a_dry_run_then_migrates(as_user, services, case):
     assert engine.show_case(case.case.id, uow=services.uow).events[-1].type == "version_migrated"
     bad = owner.client.post("/processes/complaint_handling/migrate", data=dict(form, mapping="oops", action="dry-run"))
     assert "Old_Id=New_Id" in bad.text
+
+
+def upload_and_deploy(owner, key, xml):
+    """Upload a file as a draft of `key`, as from Camunda Modeler, and deploy it: (draft page, deploy response)."""
+    token = csrf_token(owner.client.get("/processes/").text)
+    upload = {"csrf_token": token, "bpmn": (io.BytesIO(xml), "from_modeler.bpmn")}
+    response = owner.client.post(f"/processes/{key}/upload", content_type="multipart/form-data", data=upload)
+    assert response.status_code == 303
+    draft = response.headers["Location"]
+    return owner.client.get(draft).text, owner.client.post(f"{draft}/deploy", data={"csrf_token": token})
+
+
+def start(services):
+    intake = {"channel": "call_centre", "given_name": "Leyla", "phone": "+994 50 111 22 33", "description": "Late"}
+    return engine.start_case(intake, actor=engine.model.Actor("intake", frozenset({"intake"})), **services.deps())
+
+
+def test_a_camunda_timer_uploaded_in_the_web_deploys_and_new_cases_move_on_when_it_fires(as_user, services, clock):
+    camunda = files.timed("timeDuration", "PT10S", "boundary")  # <bpmn:timeDuration>PT10S</bpmn:timeDuration>
+    page, deployed = upload_and_deploy(as_user("owner"), "complaint_handling", camunda)
+    assert "can be deployed" in page and deployed.headers["Location"].endswith("/complaint_handling/versions/2")
+    case = start(services)
+    assert (case.status, case.error) == ("open", None)
+    clock.advance(seconds=11)
+    assert engine.fire_due_timers(**services.deps()) == 1
+    ready = [i.bpmn_id for i in engine.show_case(case.case_id, uow=services.uow).work_items]
+    assert sorted(ready) == ["Task_Late", "Task_Work"]
+    assert "Task_Late" in as_user("officer").client.get("/").text
+
+
+def test_a_collaboration_with_a_documentation_pool_uploaded_in_the_web_deploys(as_user, services):
+    page, deployed = upload_and_deploy(as_user("owner"), "complaint_handling", files.collaboration())
+    assert 'class="problem"' not in page and deployed.status_code == 303
+    case = engine.show_case(start(services).case_id, uow=services.uow)
+    assert [i.bpmn_id for i in case.work_items] == ["Task_Handle"]
+
+
+def test_a_process_that_calls_itself_uploaded_in_the_web_is_refused_naming_the_chain(as_user, services):
+    page, deployed = upload_and_deploy(as_user("owner"), "complaint_handling", files.calling({"A": ["B"], "B": ["A"]}))
+    assert 'class="problem"' in page and "A → B → A" in page
+    assert deployed.status_code == 303 and "/drafts/" in deployed.headers["Location"]
+    assert [v.number for v in engine.list_versions(uow=services.uow)] == [1]
+
+
+def test_the_same_file_deploys_in_the_web_as_a_version_of_a_second_process(as_user, services):
+    owner, xml = as_user("owner"), files.timed("timeDuration", "PT1H", "boundary")
+    for key in ("callbacks", "callbacks_vip"):
+        _, deployed = upload_and_deploy(owner, key, xml)
+        assert deployed.status_code == 303 and deployed.headers["Location"].endswith(f"/{key}/versions/1")
+    page = owner.client.get("/processes/").text
+    assert "callbacks_vip" in page and page.count("v1</a>") == 3

@@ -120,7 +120,7 @@ def test_timer_sweep_reads_only_due_cases(scenario, sql_engine):
     finally:
         event.remove(sql_engine, "before_cursor_execute", count)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 1 and "next_timer_at <=" in selects[0]
+    assert len(selects) == 1 and "next_timer_at <" in selects[0]
 
 
 def test_a_sweep_claims_its_due_cases_in_one_query_and_commits_them_together(scenario, sql_engine):
@@ -139,7 +139,7 @@ def test_a_sweep_claims_its_due_cases_in_one_query_and_commits_them_together(sce
         assert engine.fire_due_timers(**scenario.deps) == len(cases)
     finally:
         event.remove(sql_engine, "before_cursor_execute", count)
-    claims = [s for s in statements if "next_timer_at <=" in s]
+    claims = [s for s in statements if "next_timer_at <" in s]
     assert len(claims) == 1 and len(commits) == 1
     for case in cases:
         assert [i.bpmn_id for i in scenario.view(case.case_id).work_items].count("Task_ReviewOverdue") == 1

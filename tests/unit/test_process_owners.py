@@ -1,6 +1,7 @@
 """Process owners: drafts, validation, deploy, diff and migration of running cases."""
 
 import re
+from dataclasses import replace
 from datetime import timedelta, timezone
 
 import pytest
@@ -9,7 +10,7 @@ import engine
 from engine import drafts
 from engine.errors import Forbidden, InvalidBpmn, InvalidInput
 from tests.conftest import BPMN_FILE, CORPUS, bundled_forms
-from tests.scenario import ACTORS, OWNER
+from tests.scenario import ACTORS, COMPLETE_INTAKE, OWNER, Scenario
 
 BAKU = timezone(timedelta(hours=4))
 
@@ -207,3 +208,31 @@ def test_a_migrated_case_still_replays_identically(scenario):
     scenario.complete(case.case_id, "Task_Check", {"action_taken": "Agreed"})
     check = engine.verify_case(case.reference, uow=scenario.uow, policy=scenario.policy)
     assert check.ok, (check.broken, check.divergence)
+
+
+def test_the_same_file_can_be_deployed_as_a_version_of_a_second_process(scenario):
+    first = scenario.version
+    copy, new = engine.deploy_process_version(
+        "complaint_copy", BPMN_FILE.read_bytes(), bundled_forms(), actor=OWNER, **scenario.deps
+    )
+    assert new and (copy.process_key, copy.number) == ("complaint_copy", 1) and copy.id != first.id
+    assert [v.id for v in engine.list_versions(scenario.policy.process_key, uow=scenario.uow)] == [first.id]
+    again, new = engine.deploy_process_version(
+        "complaint_copy", BPMN_FILE.read_bytes(), bundled_forms(), actor=OWNER, **scenario.deps
+    )
+    assert (again.id, new) == (copy.id, False)
+    case = engine.start_case(COMPLETE_INTAKE, actor=ACTORS["intake"], process_key="complaint_copy", **scenario.deps)
+    assert scenario.view(case.case_id).case.version_id == copy.id
+    assert scenario.view(scenario.start().case_id).case.version_id == first.id
+
+
+def test_a_version_deployed_before_ids_named_their_process_is_still_recognised(uow, clock, policy):
+    checked = engine.check_upload(BPMN_FILE.read_bytes(), bundled_forms(), policy)
+    old = replace(Scenario(uow, clock, policy).version, id=checked.checksum, process_key="legacy")
+    with uow:
+        uow.versions.add(old)
+        uow.commit()
+    version, new = engine.deploy_process_version(
+        "legacy", BPMN_FILE.read_bytes(), bundled_forms(), actor=OWNER, uow=uow, clock=clock, policy=policy
+    )
+    assert (version.id, new) == (checked.checksum, False)
