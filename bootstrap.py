@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
-from engine import letters
+from engine import chain_keys, history, letters
 from engine.calendar import WorkingCalendar
 from engine.clock import Clock, SystemClock
 from engine.policy import Policy
@@ -14,6 +18,18 @@ from persistence import db
 from persistence.memory import MemoryDatabase, MemoryUnitOfWork
 from persistence.smtp import SmtpMailer, SmtpSettings
 from persistence.store import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+DEMO_KEY_FILE = "history.key"
+NO_KEY = (
+    "No history key: set COMPLAINTS_HISTORY_KEY (e.g. the output of `openssl rand -hex 32`) or "
+    "COMPLAINTS_HISTORY_KEY_FILE (a file only the application can read), kept outside the database "
+    "and its backups. It signs every case history; see README, 'Auditing'."
+)
+
+
+class ConfigurationError(RuntimeError):
+    """The application cannot start as configured; the message tells the operator what to set."""
 
 
 @dataclass
@@ -94,6 +110,49 @@ def memory_services(config: dict, clock: Clock | None = None) -> Services:
     )  # fmt: skip
 
 
+def history_keyring(config: dict) -> chain_keys.Keyring:
+    """The keyring that signs case histories: COMPLAINTS_HISTORY_KEY or COMPLAINTS_HISTORY_KEY_FILE.
+
+    Without either, demo and test mode use a key generated once in the instance folder; a
+    production instance refuses to start (a history it cannot sign is one a database user can rewrite).
+    """
+    text, path = config.get("HISTORY_KEY") or "", config.get("HISTORY_KEY_FILE") or ""
+    if text and path:
+        raise ConfigurationError("Set COMPLAINTS_HISTORY_KEY or COMPLAINTS_HISTORY_KEY_FILE, not both.")
+    if path:
+        text = _key_file(Path(path))
+    elif not text:
+        if not (config.get("DEMO_MODE") or config.get("TESTING")):
+            raise ConfigurationError(NO_KEY)
+        text = _demo_key(Path(config.get("INSTANCE_PATH") or "instance") / DEMO_KEY_FILE)
+    try:
+        return chain_keys.parse(text)
+    except chain_keys.KeyringError as error:
+        raise ConfigurationError(f"COMPLAINTS_HISTORY_KEY{'_FILE' if path else ''}: {error}.") from None
+
+
+def _key_file(path: Path) -> str:
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise ConfigurationError(f"COMPLAINTS_HISTORY_KEY_FILE: cannot read {path}: {error.strerror}.") from None
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        log.warning("history key file %s can be read by other users: chmod 600 it", path)
+    return text
+
+
+def _demo_key(path: Path) -> str:
+    """A per-instance key for demo and test mode, created once (mode 600) beside the demo database."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(f"demo:{secrets.token_hex(32)}\n")
+        log.warning("demo mode: generated a history key in %s; production needs COMPLAINTS_HISTORY_KEY", path)
+    except FileExistsError:
+        pass
+    return path.read_text()
+
+
 def _dates(text: str | list) -> list[date]:
     items = text if isinstance(text, list) else [t for t in text.replace(",", " ").split() if t]
     return [d if isinstance(d, date) else date.fromisoformat(d) for d in items]
@@ -106,9 +165,8 @@ def create_app(config: object | None = None, clock: Clock | None = None):  # typ
 
     settings = config if config is not None else Config()
     values = settings.as_dict() if isinstance(settings, Config) else dict(settings)  # type: ignore[call-overload]
+    history.use_keys(history_keyring(values))
     if values["DATABASE_URL"].startswith("sqlite:///"):
-        from pathlib import Path
-
         Path(values["DATABASE_URL"][len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     return web_app(values, sql_services(values, clock))
 
@@ -117,4 +175,7 @@ def main() -> None:
     """The `complaints` console script."""
     from web.cli import make_cli
 
-    make_cli(create_app)()
+    try:
+        make_cli(create_app)()
+    except ConfigurationError as error:
+        raise SystemExit(f"complaints: {error}") from None

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import engine
-from engine import model
+from engine import chain_keys, history, model
 from engine.clock import SettableClock
 from engine.policy import Policy
 from persistence import db
@@ -67,6 +67,7 @@ class Bench:
         self.engine = db.make_engine(url)
         db.upgrade(self.engine)
         self.uow, self.clock, self.policy = SqlUnitOfWork(self.engine), SettableClock(T0), Policy()
+        history.use_keys(chain_keys.parse("bench:" + "b3" * 32))  # keyed chains (HMAC), as in production
         forms = {f"forms/{p.name}": p.read_bytes() for p in sorted((BPMN_FILE.parent / "forms").glob("*.form"))}
         owner = model.Actor("owner", frozenset({"process_owner"}))
         engine.deploy_process_version("complaint_handling", BPMN_FILE.read_bytes(), forms, actor=owner, **self.deps())

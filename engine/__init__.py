@@ -21,6 +21,7 @@ from engine.cases import (
     start_case,
     status_answer,
 )
+from engine.chain_heads import check_chain_heads, export_chain_heads
 from engine.diff import compare_versions, diff_versions
 from engine.disclosure import view_case, view_task
 from engine.drafts import deploy_draft, discard_draft, get_draft, list_drafts, open_draft, save_draft, upload_draft
@@ -60,7 +61,9 @@ __all__ = [
     "save_draft",
     "upload_draft",
     "case_history",
+    "check_chain_heads",
     "count_cases",
+    "export_chain_heads",
     "erase_personal_data",
     "history_rows",
     "log_personal_data_view",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ class CaseCheck:
     events: int
     broken: history.BrokenLink | None
     divergence: replay.Divergence | None
+    key_id: str | None = None  # the history key that signed the last event (None: recorded before keys)
 
     @property
     def ok(self) -> bool:
@@ -44,8 +45,8 @@ def check(
 ) -> CaseCheck:
     """The chain check and the replay of one loaded case (on each version it ran on, in turn)."""
     broken = history.check_chain(events, case.event_seq, case.event_hash)
-    divergence = replay.replay(events, case.state, lambda v: workflows.bundle(versions[v]), policy)
-    return CaseCheck(case.id, case.reference, len(events), broken, divergence)
+    divergence = replay.replay(events, case.state, _loader(versions), policy)
+    return CaseCheck(case.id, case.reference, len(events), broken, divergence, history.head_key(events))
 
 
 def count_cases(*, uow: ports.UnitOfWork) -> int:
@@ -80,7 +81,18 @@ class DraftRun:
 
     @property
     def diverging(self) -> list[draft_replay.DraftReport]:
-        return [r for r in self.reports if not r.same]
+        """Cases that replay on their own version(s) and part from it on the draft."""
+        return [r for r in self.reports if r.outcome == "diverges"]
+
+    @property
+    def not_comparable(self) -> list[draft_replay.DraftReport]:
+        """Cases whose own replay fails: nothing to compare the draft with (`verify` says why)."""
+        return [r for r in self.reports if r.outcome == "own replay fails"]
+
+    @property
+    def migrated(self) -> list[draft_replay.DraftReport]:
+        """Cases compared from their last migration on (they ran on other versions before)."""
+        return [r for r in self.reports if r.compared_from is not None]
 
 
 def replay_against_draft(
@@ -107,11 +119,15 @@ def replay_against_draft(
         with uow:
             loaded = uow.cases.many(chosen)
             events = uow.events.for_cases(chosen)
-            versions = {v: uow.versions.get(v) for v in {c.version_id for c in loaded}}
+            used = {v for c in loaded for v in replay.versions_used(c, events[c.id])}
+            own = _loader({v: uow.versions.get(v) for v in used})
         for case in loaded:
-            own = workflows.bundle(versions[case.version_id])
             run.reports.append(draft_replay.compare(case, events[case.id], own, target, policy))
     return run
+
+
+def _loader(versions: Mapping[str, model.ProcessVersion]) -> Callable[[str], spiff.Bundle]:
+    return lambda version_id: workflows.bundle(versions[version_id])
 
 
 def _target(
@@ -190,6 +206,7 @@ def history_rows(record: CaseHistory) -> list[dict[str, Any]]:
             "data": _data_text(e),
             "prev_hash": e.prev_hash,
             "hash": e.hash,
+            "key_id": e.key_id or "",
         }  # fmt: skip
         for e in record.events
     ]

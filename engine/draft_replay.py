@@ -1,20 +1,25 @@
 """Replay against a draft: run recorded cases on another process version and say where they part.
 
-The case is replayed twice in lockstep, on its own version (what happened) and on the draft;
+The case is replayed twice in lockstep, on its own version(s) (what happened) and on the draft;
 after each recorded input the two are compared by what a person would notice: the tasks that
 wait (by BPMN id), the deadlines (pending timers by BPMN id and due time), the status.
+
+A case that was migrated ran on other versions before its (last) migration: it is compared from
+that event on, where its recorded state is moved onto the draft as a migration would move it.
+A case whose own replay parts from its record is not compared at all: it is reported as such.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine import model, spiff
+from engine import migration, model, replay, spiff
+from engine.history import INPUTS
 from engine.policy import Policy
-from engine.replay import INPUTS, Observation, Replayer
+from engine.replay import Observation, Replayer
 
 
 @dataclass(frozen=True)
@@ -35,10 +40,19 @@ class DraftReport:
     events: int
     differences: list[Difference] = field(default_factory=list)
     stopped_at: int | None = None  # the draft could not follow the record from this event on
+    own_failure: replay.Divergence | None = None  # the case does not replay on its own version(s)
+    compared_from: int | None = None  # a migrated case: compared from its last migration (this event) on
+
+    @property
+    def outcome(self) -> str:
+        """"own replay fails" (not comparable), "diverges" or "same"."""
+        if self.own_failure is not None:
+            return "own replay fails"
+        return "diverges" if self.differences else "same"
 
     @property
     def same(self) -> bool:
-        return not self.differences
+        return self.outcome == "same"
 
 
 @dataclass(frozen=True)
@@ -50,22 +64,57 @@ class Target:
 
 
 def compare(
-    case: model.Case, events: list[model.Event], own: spiff.Bundle, draft: Target, policy: Policy
+    case: model.Case, events: list[model.Event], own: Callable[[str], spiff.Bundle], draft: Target, policy: Policy
 ) -> DraftReport:
-    """Replay a case on its own version and on the draft side by side; the differences, each once."""
+    """Replay a case on its own version(s) and on the draft side by side; the differences, each once."""
     report = DraftReport(case.id, case.reference, len(events))
-    recorded, trial = Replayer(own, policy), Replayer(draft.bundle, policy, by_bpmn_id=True)
-    for event in (e for e in events if e.type in INPUTS):
-        if recorded.apply(event):
-            break  # the record itself does not replay: `complaints verify` reports that
-        problem = trial.apply(event)
-        if problem:
-            _add(report, Difference(event.seq, "missing_task", _missing(event, draft)))
-            report.stopped_at = event.seq
-            break
-        for difference in _differences(event.seq, recorded.observe(), trial.observe(), policy):
-            _add(report, difference)
+    migrated = max((e.seq for e in events if e.type == "version_migrated"), default=0)
+    both = _Lockstep(report, replay.starting(events, own, policy), Replayer(draft.bundle, policy, by_bpmn_id=True),
+                     draft, policy)  # fmt: skip
+    for event in events:
+        report.own_failure = replay.replay_event(both.recorded, event)
+        if report.own_failure:
+            return report
+        if event.type in INPUTS and event.seq >= migrated and not both.step(event, moved=event.seq == migrated):
+            return report
+    report.own_failure = replay.final_divergence(both.recorded, case.state)
     return report
+
+
+@dataclass
+class _Lockstep:
+    """The record's replay and the draft's, taken one recorded input at a time."""
+
+    report: DraftReport
+    recorded: Replayer
+    trial: Replayer
+    draft: Target
+    policy: Policy
+
+    def step(self, event: model.Event, moved: bool) -> bool:
+        """Take the input on the draft too (or move onto it after a migration); False when it cannot."""
+        if moved:
+            self.report.compared_from = event.seq
+            problem = _move_onto(self.trial, self.recorded, self.draft, self.policy, event.at)
+        else:
+            problem = self.trial.apply(event) and _missing(event, self.draft)
+        if problem:
+            _add(self.report, Difference(event.seq, "missing_task", problem))
+            self.report.stopped_at = event.seq
+            return False
+        for difference in _differences(event.seq, self.recorded.observe(), self.trial.observe(), self.policy):
+            _add(self.report, difference)
+        return True
+
+
+def _move_onto(trial: Replayer, recorded: Replayer, draft: Target, policy: Policy, at: datetime) -> str | None:
+    """Start the trial from the recorded state after a migration, moved onto the draft; why not, or None."""
+    state = spiff.snapshot(recorded.workflow)
+    missing = sorted(spiff.spec_names(state) - spiff.known_names(draft.bundle))
+    if missing:
+        return f"the case stood at {', '.join(missing)} after its migration: not in the draft"
+    trial.workflow, _, trial.thrown = migration.move(state, recorded.bundle, draft.bundle, {}, policy, at)
+    return None
 
 
 def _add(report: DraftReport, difference: Difference) -> None:

@@ -1,5 +1,11 @@
 """Case history: append-only events, each carrying the hash of the one before (a per-case chain).
 
+The hash is keyed: HMAC-SHA256 under the history key (engine/chain_keys.py), whose id is part of
+the event. The composition root hands the keyring over with `use_keys`; without one (tools and
+benchmarks that do not configure it) events get a plain SHA-256, as before keys existed. Events
+recorded before keying still verify by their plain hash, but only before a case's first keyed
+event: an unkeyed event after a keyed one is a stripped signature.
+
 Free text typed by staff (answers, responses, notes) may repeat a customer's name, so it is
 *sealed*: the hashed canonical form holds sha256(salt + value) instead of the value, and the
 value and its salt sit beside it in the event. Erasure replaces the value with a tombstone and
@@ -16,10 +22,52 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine import ids, model
+from engine import chain_keys, ids, model
 
 TOMBSTONE = "[erased]"
 ERASED = "personal_data_erased"
+
+
+@dataclass(frozen=True)
+class EventType:
+    """What replay, erasure and the exports must know about one type of event.
+
+    `role`: "input" is re-executed by a replay; "outcome" (a process failure) is compared with
+    what the replay of the input before it did; "record" notes something that does not change
+    the workflow (a customer's e-mail, staff telling the customer by phone, an erasure).
+    `free_text`: paths in `data` where a person types free text: always sealed.
+    """
+
+    role: str
+    free_text: tuple[str, ...] = ()
+
+
+# Every event type there is. A new one is not done until replay, erasure, the audit page and
+# the exports know it (tests/unit/test_event_types.py fails until then).
+TYPES: dict[str, EventType] = {
+    "case_started": EventType("input"),
+    "task_completed": EventType("input"),  # the free-text fields of its form are sealed by complete_task
+    "timer_fired": EventType("input"),
+    "status_requested": EventType("input", ("requester", "told")),
+    "version_migrated": EventType("input"),
+    "process_failed": EventType("outcome"),
+    "customer_message": EventType("record"),  # the mail's text stays with the inbound message
+    "message_handled": EventType("record", ("note",)),  # "Told another way": how the customer was told
+    ERASED: EventType("record", ("reason",)),
+}
+INPUTS = frozenset(name for name, kind in TYPES.items() if kind.role == "input")
+_keyring: chain_keys.Keyring | None = None
+
+
+def use_keys(keyring: chain_keys.Keyring | None) -> None:
+    """Sign new events with this keyring's first key and verify with all of them (set at startup)."""
+    global _keyring
+    _keyring = keyring
+
+
+def keys() -> chain_keys.Keyring | None:
+    """The keyring in use, if any."""
+    return _keyring
 
 
 def record(
@@ -27,12 +75,17 @@ def record(
 ) -> model.Event:
     """The next event of the case's chain; moves the chain head kept on the case row.
 
-    `sealed` names free-text fields of `data` (dotted paths, e.g. "data.customer_answer").
+    `sealed` names free-text fields of `data` (dotted paths, e.g. "data.customer_answer"), beside
+    those its type always seals (`TYPES`). An undeclared type is refused.
     """
-    seals = {path: _seal(get(data, path)) for path in sealed if get(data, path) not in (None, "")}
+    if type not in TYPES:
+        raise ValueError(f"Unknown event type {type!r}: declare it in engine.history.TYPES.")
+    paths = dict.fromkeys((*sealed, *TYPES[type].free_text))
+    seals = {path: _seal(get(data, path)) for path in paths if get(data, path) not in (None, "")}
     if seals:
         data = dict(data, sealed=seals)
-    event = model.Event(case.id, case.event_seq + 1, type, actor, at, data, prev_hash=case.event_hash)
+    key_id = _keyring.signing_id if _keyring else None
+    event = model.Event(case.id, case.event_seq + 1, type, actor, at, data, prev_hash=case.event_hash, key_id=key_id)
     event.hash = event_hash(event)
     case.event_seq, case.event_hash = event.seq, event.hash
     return event
@@ -44,11 +97,21 @@ def canonical(event: model.Event) -> bytes:
         "case_id": event.case_id, "seq": event.seq, "type": event.type, "actor": event.actor,
         "at": event.at.isoformat(), "data": _hashed_data(event.data), "prev_hash": event.prev_hash,
     }  # fmt: skip
+    if event.key_id is not None:
+        body["key_id"] = event.key_id
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
 def event_hash(event: model.Event) -> str:
-    return hashlib.sha256(canonical(event)).hexdigest()
+    """HMAC-SHA256 of the canonical form under the event's key; plain SHA-256 for an unkeyed event.
+
+    Raises chain_keys.KeyringError when the event names a key this instance does not hold.
+    """
+    if event.key_id is None:
+        return hashlib.sha256(canonical(event)).hexdigest()
+    if _keyring is None:
+        raise chain_keys.KeyringError(f"no history key '{event.key_id}': no keyring is configured")
+    return _keyring.sign(canonical(event), event.key_id)
 
 
 def hashed_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +168,7 @@ def check_chain(events: list[model.Event], head_seq: int | None = None, head_has
 
     With the chain head kept on the case row, events cut off at the end are found too.
     """
-    previous, redacted = "", _redacted(events)
+    previous, redacted, keyed = "", _redacted(events), 0
     for expected, event in enumerate(events, start=1):
         if event.seq != expected:
             reason = "is missing" if event.seq > expected else "is out of order (repeated)"
@@ -114,9 +177,8 @@ def check_chain(events: list[model.Event], head_seq: int | None = None, head_has
             return BrokenLink(
                 expected, f"event {expected} does not follow event {expected - 1} (reordered or replaced)"
             )
-        if event.hash != event_hash(event):
-            return BrokenLink(expected, f"event {expected} was changed after it was recorded")
-        problem = _seal_problem(event, redacted)
+        keyed = keyed or (event.seq if event.key_id else 0)
+        problem = _signature_problem(event, keyed) or _seal_problem(event, redacted)
         if problem:
             return BrokenLink(expected, problem)
         previous = event.hash
@@ -125,6 +187,23 @@ def check_chain(events: list[model.Event], head_seq: int | None = None, head_has
             return BrokenLink(len(events) + 1, f"events {len(events) + 1}-{head_seq} are missing")
         return BrokenLink(head_seq + 1, "the chain does not end where the case row says it does")
     return None
+
+
+def _signature_problem(event: model.Event, keyed_since: int) -> str | None:
+    if event.key_id is None and keyed_since:
+        return (f"event {event.seq} is not signed with a history key although event {keyed_since} before it is "
+                "(its signature was stripped)")  # fmt: skip
+    try:
+        if event.hash == event_hash(event):
+            return None
+    except chain_keys.KeyringError:
+        return f"event {event.seq} is signed with history key '{event.key_id}', which this instance does not hold"
+    return f"event {event.seq} was changed after it was recorded"
+
+
+def head_key(events: list[model.Event]) -> str | None:
+    """The id of the key that signed a chain's last event (None: unkeyed, recorded before keys)."""
+    return events[-1].key_id if events else None
 
 
 def first_broken_link(events: list[model.Event]) -> int | None:

@@ -170,6 +170,7 @@ class Event:
     data: dict[str, Any]
     prev_hash: str = ""
     hash: str = ""
+    key_id: str | None = None  # the history key that signed it (None: recorded before keys, plain SHA-256)
 
 
 OUTBOX_STATES = ("pending", "sent", "failed", "handled", "obsolete")

@@ -3,18 +3,25 @@
 Erasure replaces the customer's record with a tombstone and removes the free text staff typed
 about the case (sealed in the history, see engine/history.py) from the events, the workflow
 state and the messages; the hash chain still verifies and a replay still gives the stored state.
+
+The workflow state after erasure is the one a replay of the redacted history reaches: wherever a
+typed value went (task data, deltas between loops, values copied by scripts) the replay carries
+the tombstone, so erasure and replay agree on every path of the process. Only a case that did not
+replay before is scrubbed by field name instead (its divergence stays visible to `verify`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine import access, history, model, ports
+from engine import access, history, model, ports, replay, workflows
 from engine.audit import find_case
 from engine.clock import Clock
 from engine.errors import Conflict, InvalidInput
 from engine.ids import new_id
+from engine.policy import Policy
 
 ERASE_ROLES = access.ERASURE
 PLACES = ("case_page", "task_page", "cli")
@@ -52,7 +59,7 @@ def erase_personal_data(
     actor: model.Actor,
     uow: ports.UnitOfWork,
     clock: Clock,
-    policy: object = None,  # taken with the other dependencies; erasure needs no policy
+    policy: Policy,
 ) -> Erasure:
     """Replace a closed case's personal data with a tombstone and redact free text; recorded in the chain."""
     access.require_erasure(actor)
@@ -63,9 +70,10 @@ def erase_personal_data(
         case = find_case(uow, reference_or_id)
         personal = _erasable(uow, case)
         events = uow.events.for_case(case.id)
-        texts = history.sealed_values(events)
-        redacted = _redact_events(uow, events)
-        case.state = scrub(dict(case.state), texts)
+        load = _loader(uow, case, events)
+        faithful = replay.replay(events, case.state, load, policy) is None  # before anything is redacted
+        texts, redacted = history.sealed_values(events), _redact_events(uow, events)
+        case.state = _erased_state(case, events, load, policy, texts) if faithful else scrub(dict(case.state), texts)
         messages = _scrub_messages(uow, case, texts)
         uow.personal_data.save(_tombstone(personal, now))
         mails, files = uow.inbound.erase_for_case(case.id), uow.attachments.erase_for_case(case.id)
@@ -85,6 +93,22 @@ def _erasable(uow: ports.UnitOfWork, case: model.Case) -> model.PersonalData:
     if personal is None or personal.erased_at is not None:
         raise Conflict(f"The personal data of {case.reference} was erased already.")
     return personal
+
+
+def _loader(uow: ports.UnitOfWork, case: model.Case, events: list[model.Event]) -> Callable[[str], Any]:
+    versions = {v: uow.versions.get(v) for v in replay.versions_used(case, events)}
+    return lambda version_id: workflows.bundle(versions[version_id])
+
+
+def _erased_state(
+    case: model.Case, redacted: list[model.Event], load: Callable[[str], Any], policy: Policy,
+    texts: dict[str, set[str]],
+) -> dict[str, Any]:
+    """What a replay of the redacted history reaches (scrubbed by name if even that parts from the record)."""
+    replayer, divergence = replay.rerun(redacted, load, policy)
+    if divergence is not None or "task_ids" not in case.state:
+        return scrub(dict(case.state), texts)
+    return replayer.state()
 
 
 def _redact_events(uow: ports.UnitOfWork, events: list[model.Event]) -> list[list[Any]]:

@@ -18,8 +18,6 @@ from engine import history, migration, model, spiff, workflows
 from engine.errors import ProcessError, TaskNotFound, TaskNotReady
 from engine.policy import Policy
 
-INPUTS = ("case_started", "task_completed", "timer_fired", "status_requested", "version_migrated")
-
 
 @dataclass(frozen=True)
 class Divergence:
@@ -69,8 +67,10 @@ class Replayer:
             return self._run(event.at, lambda: spiff.fire_timers(self.workflow))
         if event.type == "version_migrated":
             return self._migrate(event)
-        request = {k: event.data.get(k, "") for k in ("channel", "requester", "told")}
-        return self._run(event.at, lambda: spiff.send_message(self.workflow, "status_request", request)[1])
+        if event.type == "status_requested":
+            request = {k: event.data.get(k, "") for k in ("channel", "requester", "told")}
+            return self._run(event.at, lambda: spiff.send_message(self.workflow, "status_request", request)[1])
+        return f"'{event.type}' is not an input the replay knows how to run"
 
     def _complete(self, event: model.Event) -> str | None:
         task_id, bpmn_id = event.data["task_id"], event.data["bpmn_id"]
@@ -132,14 +132,36 @@ def replay(
 
     `bundle` is the version's bundle, or a loader by version id for cases that were migrated.
     """
+    replayer, divergence = rerun(events, bundle, policy)
+    return divergence or final_divergence(replayer, stored_state)
+
+
+def rerun(
+    events: list[model.Event], bundle: spiff.Bundle | Callable[[str], spiff.Bundle], policy: Policy
+) -> tuple[Replayer, Divergence | None]:
+    """Re-execute the events on the version the case started on; the replayer, and where it parted."""
+    replayer = starting(events, bundle, policy)
+    for event in events:
+        divergence = replay_event(replayer, event)
+        if divergence:
+            return replayer, divergence
+    if replayer.workflow is None:
+        return replayer, Divergence(None, "the history has no case_started event")
+    return replayer, None
+
+
+def starting(
+    events: list[model.Event], bundle: spiff.Bundle | Callable[[str], spiff.Bundle], policy: Policy
+) -> Replayer:
+    """A replayer on the version the case started on; with a loader, it follows the case's migrations."""
     load = bundle if callable(bundle) else None
     first = next((e for e in events if e.type == "case_started"), None)
     start = load(first.data["version_id"]) if load and first and first.data.get("version_id") else bundle
-    replayer = Replayer(start, policy, load=load)  # type: ignore[arg-type]
-    for event in events:
-        divergence = _replay_event(replayer, event)
-        if divergence:
-            return divergence
+    return Replayer(start, policy, load=load)  # type: ignore[arg-type]
+
+
+def final_divergence(replayer: Replayer, stored_state: Mapping[str, Any]) -> Divergence | None:
+    """Where a finished replay's workflow state differs from the stored one, or None."""
     if replayer.workflow is None:
         return Divergence(None, "the history has no case_started event")
     if "task_ids" not in stored_state:  # started before task ids were derived from the case
@@ -148,14 +170,18 @@ def replay(
     return Divergence(None, f"the final workflow state differs: {difference}") if difference else None
 
 
-def _replay_event(replayer: Replayer, event: model.Event) -> Divergence | None:
-    if event.type == "process_failed":
+def replay_event(replayer: Replayer, event: model.Event) -> Divergence | None:
+    """Run or check one recorded event (by its type's role, see history.TYPES); where it parts, or None."""
+    kind = history.TYPES.get(event.type)
+    if kind is None:
+        return Divergence(event.seq, f"cannot replay '{event.type}': not a known type of event")
+    if kind.role == "record":
+        return None  # it does not change the workflow
+    if kind.role == "outcome":
         if replayer.error != event.data.get("error"):
             return Divergence(event.seq, f"the record says the process failed ({event.data.get('error')}); "
                                          f"the replay says {replayer.error or 'it did not'}")  # fmt: skip
         return None
-    if event.type not in INPUTS:
-        return None if event.type == history.ERASED else Divergence(event.seq, f"cannot replay '{event.type}'")
     problem = replayer.apply(event)
     if problem:
         return Divergence(event.seq, f"{event.type}: {problem} in the replay")

@@ -354,13 +354,13 @@ class SqlEvents(SqlStore):
 
     def for_case(self, case_id: str) -> list[model.Event]:
         e = t.events.c
-        query = select(e.case_id, e.seq, e.type, e.actor, e.at, e.data, e.prev_hash, e.hash)
+        query = select(e.case_id, e.seq, e.type, e.actor, e.at, e.data, e.prev_hash, e.hash, e.key_id)
         rows = self.c.execute(query.where(e.case_id == case_id).order_by(e.seq))
         return [model.Event(**row._mapping) for row in rows]
 
     def for_cases(self, case_ids: Sequence[str]) -> dict[str, list[model.Event]]:
         e = t.events.c
-        query = select(e.case_id, e.seq, e.type, e.actor, e.at, e.data, e.prev_hash, e.hash)
+        query = select(e.case_id, e.seq, e.type, e.actor, e.at, e.data, e.prev_hash, e.hash, e.key_id)
         found: dict[str, list[model.Event]] = {i: [] for i in case_ids}
         for row in self.c.execute(query.where(e.case_id.in_(list(case_ids))).order_by(e.case_id, e.seq)):
             found[row.case_id].append(model.Event(**row._mapping))

@@ -136,6 +136,7 @@ events = Table(
     Column("data", JSON, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("key_id", String(40), nullable=True),  # the history key that signed it; NULL: plain SHA-256
     UniqueConstraint("case_id", "seq", name="uq_events_case_seq"),
 )  # fmt: skip
 

@@ -15,6 +15,14 @@ psql "$PGURL/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$DBNAME'" 
   || psql "$PGURL/postgres" -c "CREATE DATABASE $DBNAME" >/dev/null
 export DATABASE_URL="$PGURL/$DBNAME"
 export SECRET_KEY=${SECRET_KEY:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
+# The history key must outlive this run (the database does): kept in a file made once, mode 600.
+if [ -z "${COMPLAINTS_HISTORY_KEY:-}" ] && [ -z "${COMPLAINTS_HISTORY_KEY_FILE:-}" ]; then
+  export COMPLAINTS_HISTORY_KEY_FILE=instance/topology-history.key
+  if [ ! -f "$COMPLAINTS_HISTORY_KEY_FILE" ]; then
+    mkdir -p instance && (umask 077 && python3 -c 'import secrets; print("topology:" + secrets.token_hex(32))' \
+      > "$COMPLAINTS_HISTORY_KEY_FILE")
+  fi
+fi
 
 $BIN/complaints setup
 pids=()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from engine import chain_keys, history
 from engine.clock import SettableClock
 from engine.policy import Policy
 
@@ -16,10 +17,22 @@ ROOT = Path(__file__).resolve().parent.parent
 BPMN_FILE = ROOT / "bpmn" / "complaint_handling.bpmn"
 CORPUS = ROOT.parent / "shared" / "bpmn-corpus"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Histories are signed with this key, in this process and in the processes tests start (workers).
+TEST_HISTORY_KEYS = "test-2026:" + "5e" * 32
+os.environ["COMPLAINTS_HISTORY_KEY"] = TEST_HISTORY_KEYS
+os.environ.pop("COMPLAINTS_HISTORY_KEY_FILE", None)
 
 
 def bundled_forms() -> dict[str, bytes]:
     return {f"forms/{p.name}": p.read_bytes() for p in sorted((BPMN_FILE.parent / "forms").glob("*.form"))}
+
+
+@pytest.fixture(autouse=True)
+def history_keys() -> chain_keys.Keyring:
+    """The test keyring, as the composition root hands it to the engine (a test may change it)."""
+    keyring = chain_keys.parse(TEST_HISTORY_KEYS)
+    history.use_keys(keyring)
+    return keyring
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 import engine
@@ -20,6 +21,14 @@ from web.views import CHANNELS, local
 bp = Blueprint("audit", __name__)
 AUDITORS = tuple(sorted(access.AUDIT))
 DPO = tuple(sorted(access.ERASURE))
+EVENT_LABELS = {  # one per type in engine.history.TYPES (a test holds them together)
+    "case_started": lazy_gettext("Complaint recorded"), "task_completed": lazy_gettext("Task completed"),
+    "timer_fired": lazy_gettext("Deadline reached"), "status_requested": lazy_gettext("Status requested"),
+    "version_migrated": lazy_gettext("Moved to another process version"),
+    "process_failed": lazy_gettext("Process error"), "customer_message": lazy_gettext("The customer wrote"),
+    "message_handled": lazy_gettext("Customer told another way"),
+    "personal_data_erased": lazy_gettext("Personal data erased"),
+}  # fmt: skip
 
 
 @bp.get("/audit")
@@ -38,7 +47,7 @@ def index():  # type: ignore[no-untyped-def]
 def case(reference: str):  # type: ignore[no-untyped-def]
     """A case's timeline with actors, data changes and SLA checkpoints; its chain and replay check."""
     record = engine.case_history(reference, **deps())
-    return render_template("audit_case.html", record=record, steps=_steps(record))
+    return render_template("audit_case.html", record=record, steps=_steps(record), labels=EVENT_LABELS)
 
 
 def _steps(record: engine.audit.CaseHistory) -> list[dict[str, Any]]:
@@ -78,6 +87,17 @@ def history_csv_export(reference: str):  # type: ignore[no-untyped-def]
     """The case history as CSV, one row per event."""
     text = history_csv(engine.case_history(reference, **deps()))
     return _csv(text, f"{reference}-history.csv")
+
+
+@bp.get("/audit/chain-heads.json")
+@roles_required(*AUDITORS)
+def chain_heads_export():  # type: ignore[no-untyped-def]
+    """Every case's chain head, signed with the history key: keep it to prove later what the histories were."""
+    export = engine.export_chain_heads(uow=services().uow, clock=services().clock)
+    response = jsonify(export)
+    stamp = export["generated_at"][:19].replace(":", "")
+    response.headers["Content-Disposition"] = f'attachment; filename="chain-heads-{stamp}.json"'
+    return response
 
 
 @bp.get("/audit/sla")

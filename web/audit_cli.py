@@ -1,4 +1,4 @@
-"""Auditors' and data-protection commands: verify, replay-draft, history, sla-report, erase."""
+"""Auditors' and data-protection commands: verify, chain-heads, replay-draft, history, sla-report, erase."""
 
 from __future__ import annotations
 
@@ -13,45 +13,85 @@ from typing import Any
 import click
 
 import engine
-from web.cli import actor, deps, domain_errors, services
+from web.cli import actor, clock, deps, domain_errors, services
 
 
 @click.command()
 @click.argument("case", required=False)
 @click.option("--batch", default=200, show_default=True, help="Cases read per transaction.")
+@click.option("--heads", "heads_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A signed `chain-heads` export: every history must still extend its head.")  # fmt: skip
 @domain_errors
-def verify(case: str | None, batch: int) -> None:
+def verify(case: str | None, batch: int, heads_file: Path | None) -> None:
     """Check the hash chain and replay CASE (or every case); report the first broken link or divergence."""
-    policy, uow = services().policy, services().uow
+    heads_ok = _check_heads(heads_file) if heads_file else True
     if case:
-        check = engine.verify_case(case, uow=uow, policy=policy)
+        check = engine.verify_case(case, uow=services().uow, policy=services().policy)
         _print_check(check, verbose=True)
-        raise SystemExit(0 if check.ok else 1)
-    total, bad, started = engine.count_cases(uow=uow), [], time.perf_counter()
-    with click.progressbar(length=total, label="Verifying cases", file=sys.stderr) as bar:
-        for check in engine.verify_cases(uow=uow, policy=policy, batch=batch):
-            bar.update(1)
-            if not check.ok:
-                bad.append(check)
-    seconds = time.perf_counter() - started
+        raise SystemExit(0 if check.ok and heads_ok else 1)
+    total, bad, unkeyed, seconds = _verify_all(batch)
     for check in bad:
         _print_check(check)
     rate = total / seconds if seconds else 0.0
     click.echo(f"{total} case(s) verified in {seconds:.1f} s ({rate:.0f} cases/s): "
                f"{total - len(bad)} identical, {len(bad)} with a problem.")  # fmt: skip
-    raise SystemExit(1 if bad else 0)
+    if unkeyed:
+        click.echo(f"{unkeyed} case(s) end in events recorded without a history key (before keys were "
+                   "configured): only a signed chain-heads export (`verify --heads`) shows they were not rewritten.")
+    raise SystemExit(1 if bad or not heads_ok else 0)
+
+
+def _verify_all(batch: int) -> tuple[int, list[Any], int, float]:
+    """Every case verified with a progress bar: how many, those with a problem, how many unkeyed, seconds."""
+    total, bad, unkeyed, started = engine.count_cases(uow=services().uow), [], 0, time.perf_counter()
+    with click.progressbar(length=total, label="Verifying cases", file=sys.stderr) as bar:
+        for check in engine.verify_cases(uow=services().uow, policy=services().policy, batch=batch):
+            bar.update(1)
+            unkeyed += check.key_id is None
+            if not check.ok:
+                bad.append(check)
+    return total, bad, unkeyed, time.perf_counter() - started
 
 
 def _print_check(check: Any, verbose: bool = False) -> None:
     if check.ok:
         if verbose:
-            click.echo(f"{check.reference}: {check.events} events, chain whole, replay identical.")
+            signed = f"signed with history key '{check.key_id}'" if check.key_id else "not signed with a history key"
+            click.echo(f"{check.reference}: {check.events} events, chain whole, replay identical ({signed}).")
         return
     if check.broken:
         click.secho(f"{check.reference}: chain broken at event {check.broken.seq}: {check.broken.reason}", fg="red")
     if check.divergence:
         where = f"event {check.divergence.seq}" if check.divergence.seq else "the end"
         click.secho(f"{check.reference}: replay diverges at {where}: {check.divergence.what}", fg="red")
+
+
+def _check_heads(path: Path) -> bool:
+    try:
+        export = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError):
+        raise click.BadParameter("not a JSON file", param_hint="--heads") from None
+    result = engine.check_chain_heads(export, uow=services().uow)
+    for reference, what in result.problems:
+        click.secho(f"{reference}: since the export of {result.generated_at}: {what}", fg="red")
+    click.echo(f"Chain heads of {result.generated_at} (signed with key '{result.key_id}'): {result.exported} "
+               f"case(s) exported, {len(result.problems)} no longer extend their head; {result.newer} newer case(s).")
+    return result.ok
+
+
+@click.command("chain-heads")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the signed export (keep it outside the database's reach).")  # fmt: skip
+@domain_errors
+def chain_heads(out: Path) -> None:
+    """Export every case's chain head (events, last hash), signed with the history key, for auditors."""
+    export = engine.export_chain_heads(uow=services().uow, clock=clock())
+    out.write_text(json.dumps(export, indent=1, ensure_ascii=False) + "\n")
+    broken = [c["reference"] for c in export["cases"] if not c["chain_whole"]]
+    click.echo(f"{len(export['cases'])} chain head(s) of {export['generated_at']} written to {out}, "
+               f"signed with history key '{export['signature']['key_id']}'.")  # fmt: skip
+    if broken:
+        click.secho(f"{len(broken)} of them have a broken chain already: {', '.join(broken[:20])}", fg="red")
 
 
 @click.command("replay-draft")
@@ -76,12 +116,28 @@ def replay_draft(bpmn_file: Path | None, version: str | None, forms_dir: Path | 
         draft = _version_id(str(version))
     run = engine.replay_against_draft(draft, forms, cases=list(cases) or None, sample=sample, **deps())
     for report in run.reports:
-        if report.same:
-            continue
-        click.echo(f"{report.reference}:")
-        for d in report.differences:
-            click.echo(f"  event {d.seq:>3}  {d.kind:<12} {d.what}")
-    click.echo(f"{len(run.reports)} case(s) replayed on the {run.draft}: {len(run.diverging)} diverge.")
+        _print_draft_report(report)
+    same, failed = len(run.reports) - len(run.diverging) - len(run.not_comparable), len(run.not_comparable)
+    click.echo(f"{len(run.reports)} case(s) replayed on the {run.draft}: {len(run.diverging)} diverge, {same} same, "
+               f"{failed} own replay fails.")  # fmt: skip
+    if failed:
+        click.echo("A case whose own replay fails is not compared with the draft: `complaints verify CASE` says why.")
+    if run.migrated:
+        click.echo(f"{len(run.migrated)} migrated case(s) compared from their last migration on "
+                   "(they ran on other versions before).")  # fmt: skip
+
+
+def _print_draft_report(report: Any) -> None:
+    if report.own_failure:
+        where = f"event {report.own_failure.seq}" if report.own_failure.seq else "the end"
+        click.secho(f"{report.reference}: own replay fails at {where}: {report.own_failure.what}", fg="red")
+        return
+    if report.same:
+        return
+    since = f" (migrated: compared from event {report.compared_from})" if report.compared_from else ""
+    click.echo(f"{report.reference}:{since}")
+    for d in report.differences:
+        click.echo(f"  event {d.seq:>3}  {d.kind:<12} {d.what}")
 
 
 def _version_id(text: str) -> str:
@@ -109,7 +165,7 @@ def history_json(record: Any) -> dict[str, Any]:
         "version_id": c.version_id, "channel": c.channel, "received_at": c.received_at.isoformat(),
         "status": c.status, "personal_data_erased": record.erased,
         "chain": {"whole": check.broken is None, "broken_at": check.broken.seq if check.broken else None,
-                  "reason": check.broken.reason if check.broken else None},
+                  "reason": check.broken.reason if check.broken else None, "key_id": check.key_id},
         "replay": {"identical": check.divergence is None,
                    "diverges_at": check.divergence.seq if check.divergence else None,
                    "what": check.divergence.what if check.divergence else None},
@@ -118,7 +174,7 @@ def history_json(record: Any) -> dict[str, Any]:
                  "new_date": p.new_date.isoformat() if p.new_date else None}
                 for p in record.checkpoints],
         "events": [{"seq": e.seq, "type": e.type, "actor": e.actor, "at": e.at.isoformat(), "data": e.data,
-                    "prev_hash": e.prev_hash, "hash": e.hash} for e in record.events],
+                    "prev_hash": e.prev_hash, "hash": e.hash, "key_id": e.key_id} for e in record.events],
         "personal_data_views": [{"viewer": v.viewer, "at": v.viewed_at.isoformat(), "place": v.place}
                                 for v in record.views],
     }  # fmt: skip
@@ -178,4 +234,4 @@ def erase(case: str, reason: str, username: str) -> None:
     )
 
 
-COMMANDS = (verify, replay_draft, history, sla_report, erase)
+COMMANDS = (verify, chain_heads, replay_draft, history, sla_report, erase)

@@ -4,9 +4,12 @@ import csv
 import io
 
 import pytest
+from sqlalchemy import text
 
 import engine
-from engine import model
+from engine import history, model
+from tests.conftest import ROOT
+from web import audit
 
 EVERYONE = ["intake", "officer", "quality", "supervisor", "owner", "auditor", "dpo"]
 NAME = "Rzayev"
@@ -30,6 +33,7 @@ def closed(services, case):
         ("/audit/cases/{ref}/diagram.bpmn", ["auditor"]),
         ("/audit/cases/{ref}/history.json", ["auditor"]),
         ("/audit/cases/{ref}/history.csv", ["auditor"]),
+        ("/audit/chain-heads.json", ["auditor"]),
         ("/audit/sla?from=2026-03-01&to=2026-03-31", ["auditor"]),
         ("/audit/sla.csv?from=2026-03-01&to=2026-03-31", ["auditor"]),
         ("/privacy", ["dpo"]),
@@ -93,3 +97,50 @@ def test_erasure_needs_csrf_a_reason_and_leaves_the_name_on_no_page(as_user, ser
     ]
     assert all(NAME not in page and "Elvin" not in page for page in pages)
     assert "reaches the stored state exactly" in pages[1] and "Hash chain whole" in pages[1]
+
+
+def test_a_reply_by_mail_and_a_customer_told_by_phone_replay_and_the_note_is_erased(as_user, services, case):
+    reference = case.case.reference
+    reply = (ROOT / "tests/data/mail/reply_reference_in_subject.eml").read_bytes()
+    assert engine.receive_email(reply, **services.deps()).outcome == "attached"
+    [acknowledgement] = engine.show_case(reference, uow=services.uow).outbox
+    officer, url = as_user("officer"), f"/cases/{reference}"
+    note = {"note": "Phoned Elvin Rzayev on +994512223344", "next": url}
+    assert officer.post(f"/messages/{acknowledgement.id}/handled", note, token_from=url).status_code == 303
+    closed(services, case)
+    auditor = as_user("auditor")
+    page = auditor.client.get(f"/audit/cases/{reference}").text
+    assert "reaches the stored state exactly" in page and "cannot replay" not in page
+    assert "The customer wrote" in page and "Customer told another way" in page
+    assert auditor.client.get(f"/audit/cases/{reference}/history.json").get_json()["replay"]["identical"]
+    dpo, erase = as_user("dpo"), f"/privacy/cases/{reference}/erase"
+    assert dpo.post(erase, {"reason": "The customer asked on 2026-04-01"}, token_from=erase).status_code == 303
+    page = auditor.client.get(f"/audit/cases/{reference}").text
+    exported = auditor.client.get(f"/audit/cases/{reference}/history.json").text
+    assert "+994512223344" not in page + exported and NAME not in page + exported
+    assert "reaches the stored state exactly" in page and "Hash chain whole" in page
+
+
+def test_an_auditor_downloads_signed_chain_heads_that_later_show_a_rewritten_history(as_user, services, case):
+    reference = closed(services, case)
+    auditor = as_user("auditor")
+    assert "Signed with history key test-2026." in auditor.client.get(f"/audit/cases/{reference}").text
+    assert "Download signed chain heads" in auditor.client.get("/audit").text
+    response = auditor.client.get("/audit/chain-heads.json")
+    assert "attachment" in response.headers["Content-Disposition"]
+    export = response.get_json()
+    assert [(c["reference"], c["events"], c["key_id"]) for c in export["cases"]] == [(reference, 4, "test-2026")]
+    assert engine.check_chain_heads(export, uow=services.uow).ok
+    with services.uow as uow:  # a history replaced wholesale, as if from before keys
+        events = uow.events.for_case(case.case.id)
+    with services.extras["engine"].begin() as connection:
+        connection.execute(text("DELETE FROM events WHERE case_id = :c AND seq = 4"), {"c": case.case.id})
+        connection.execute(text("UPDATE cases SET event_seq = 3, event_hash = :h WHERE id = :c"),
+                           {"h": events[2].hash, "c": case.case.id})  # fmt: skip
+    assert "Hash chain whole" in auditor.client.get(f"/audit/cases/{reference}").text  # cut consistently
+    check = engine.check_chain_heads(export, uow=services.uow)
+    assert check.problems == [(reference, "had 4 events at the export, now 3: events were removed")]
+
+
+def test_the_audit_page_has_a_name_for_every_type_of_event():
+    assert set(audit.EVENT_LABELS) == set(history.TYPES)

@@ -1,5 +1,6 @@
 """Tampering with stored events in the real database is found at the right event; erasure leaves nothing."""
 
+import hashlib
 import json
 import zlib
 
@@ -7,8 +8,9 @@ import pytest
 from sqlalchemy import text
 
 import engine
-from engine import model
+from engine import chain_keys, history, model
 from persistence import tables
+from tests.conftest import TEST_HISTORY_KEYS
 
 DPO = model.Actor("dpo", frozenset({"dpo"}))
 NAME = "Hüseynova"
@@ -120,3 +122,28 @@ def test_erasure_also_removes_the_mail_the_customer_sent_and_its_files(scenario)
     remaining = dump(scenario)
     assert "nermin@example.az" not in remaining and "Broken speaker" not in remaining
     assert engine.verify_case(case_id, uow=scenario.uow, policy=scenario.policy).ok
+
+
+def test_an_actor_rewritten_with_its_plain_hash_recomputed_is_found_and_the_key_id_is_stored(scenario, recorded):
+    rows = sql(scenario, "SELECT seq, key_id FROM events WHERE case_id = :c ORDER BY seq", c=recorded.case_id).all()
+    assert [r.key_id for r in rows] == ["test-2026"] * 6
+    with scenario.uow as uow:
+        event = uow.events.for_case(recorded.case_id)[2]
+    event.actor = "someone-else"
+    sql(scenario, "UPDATE events SET actor = :a, hash = :h WHERE case_id = :c AND seq = 3", a=event.actor,
+        h=hashlib.sha256(history.canonical(event)).hexdigest(), c=recorded.case_id)  # fmt: skip
+    assert verify(scenario, recorded).broken == history.BrokenLink(3, "event 3 was changed after it was recorded")
+
+
+def test_events_from_before_keys_verify_and_a_signed_export_pins_them(scenario):
+    history.use_keys(None)  # a database from before keys: its events have no key id
+    old = scenario.start()
+    scenario.review(old.case_id)
+    history.use_keys(chain_keys.parse(TEST_HISTORY_KEYS))
+    export = engine.export_chain_heads(uow=scenario.uow, clock=scenario.clock)
+    scenario.analyse(old.case_id)
+    keys = [r.key_id for r in sql(scenario, "SELECT key_id FROM events ORDER BY seq").all()]
+    assert keys == [None, None, "test-2026"] and verify(scenario, old).ok
+    assert engine.check_chain_heads(export, uow=scenario.uow).ok
+    sql(scenario, "UPDATE events SET actor = 'someone-else' WHERE case_id = :c AND seq = 1", c=old.case_id)
+    assert verify(scenario, old).broken.seq == 1
