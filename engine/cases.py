@@ -117,16 +117,7 @@ def complete_task(
     """
     now = clock.now()
     with uow:
-        case = uow.cases.get(case_id)
-        if expected_revision is not None and expected_revision != case.revision:
-            raise StaleCase(
-                f"Case {case.reference} changed while you were working on it "
-                "(a deadline passed or someone else acted). Check it and submit again."
-            )
-        item = _ready_item(uow, case, task_id)
-        access.require_lane(actor, item, policy)
-        if item.assignee not in (None, actor.id):
-            raise Conflict(f"Task '{item.name}' is claimed by {item.assignee}.")
+        case, item = _workable(uow, case_id, task_id, actor, policy, expected_revision)
         version = uow.versions.get(case.version_id)
         values = forms.validate_data(
             version.forms.get(item.form or ""), data, today=policy.calendar.local_date(now), calendar=policy.calendar
@@ -155,6 +146,23 @@ def complete_task(
         uow.commit()
     workflows.keep(case, workflow, policy)
     return _progress(case)
+
+
+def _workable(
+    uow: ports.UnitOfWork, case_id: str, task_id: str, actor: model.Actor, policy: Policy, expected: int | None
+) -> tuple[model.Case, model.WorkItem]:
+    """The case and its ready task, checked in the order a user expects: stale, ready, lane, claim."""
+    case = uow.cases.get(case_id)
+    if expected is not None and expected != case.revision:
+        raise StaleCase(
+            f"Case {case.reference} changed while you were working on it "
+            "(a deadline passed or someone else acted). Check it and submit again."
+        )
+    item = _ready_item(uow, case, task_id)
+    access.require_lane(actor, item, policy)
+    if item.assignee not in (None, actor.id):
+        raise Conflict(f"Task '{item.name}' is claimed by {item.assignee}.")
+    return case, item
 
 
 def record_status_request(

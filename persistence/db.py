@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +62,18 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+@functools.cache
+def schema_heads() -> tuple[str, ...]:
+    """The newest schema revision(s) this code knows (read once: the migration files do not change)."""
+    from alembic.script import ScriptDirectory
+
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return tuple(ScriptDirectory.from_config(config).get_heads())
+
+
 def schema_problem(engine: Engine) -> str | None:
     """Why the application cannot use this database yet (unreachable, not set up, older schema), or None."""
-    from alembic.script import ScriptDirectory
     from sqlalchemy.exc import SQLAlchemyError
 
     where = engine.url.render_as_string(hide_password=True)
@@ -74,6 +84,6 @@ def schema_problem(engine: Engine) -> str | None:
         return f"The database at {where} cannot be reached ({reason})."
     if current is None:
         return f"The database at {where} is not set up yet: run `complaints setup` (or `complaints init-db`) first."
-    if current not in ScriptDirectory.from_config(alembic_config(engine)).get_heads():
+    if current not in schema_heads():
         return f"The database at {where} has an older schema: run `complaints init-db` to upgrade it."
     return None

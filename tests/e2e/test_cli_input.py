@@ -25,6 +25,7 @@ COMMANDS = {
     "import-mail": ["import-mail", BPMN_FILE.parent / "forms"],
     "mail-listener": ["mail-listener", "--port", "0"],
     "verify": ["verify"],
+    "chain-heads": ["chain-heads", "--out", "heads.json"],
     "replay-draft": ["replay-draft", BPMN_FILE],
     "history": ["history", "MG-2026-000001"],
     "sla-report": ["sla-report", "--from", "2026-03-01", "--to", "2026-03-31"],

@@ -43,16 +43,16 @@ def oral_response_after_status_requests(scenario, case_id):
     scenario.review(case_id)
     scenario.analyse(case_id, decision="partly_upheld")
     oral = {"response_mode": "oral", "response_text": f"Told {NAME} by phone", "agreed_by": NAME,
-            "agreed_on": "2026-03-04", "agreed_how": "phone"}  # fmt: skip
+            "agreed_on": "2026-03-02", "agreed_how": "phone"}  # fmt: skip
     scenario.complete(case_id, "Task_Respond", oral)
 
 
 def delay_notices_then_a_late_answer(scenario, case_id):
     scenario.review(case_id)
     scenario.move_to(datetime(2026, 3, 14, 9, tzinfo=BAKU))
-    notice = {"delay_reason": f"{NAME}'s order is with the supplier", "new_date": "2026-03-24"}
+    notice = {"delay_reason": f"{NAME}'s order is with the supplier", "new_date": "2026-03-18"}
     scenario.complete(case_id, "Task_DelayNotice", notice)
-    scenario.move_to(datetime(2026, 3, 25, 9, tzinfo=BAKU))
+    scenario.move_to(datetime(2026, 3, 19, 9, tzinfo=BAKU))
     notice = {"delay_reason": f"{NAME}'s supplier is silent", "new_date": "2026-04-03"}
     scenario.complete(case_id, "Task_DelayNotice", notice)
     scenario.analyse(case_id)

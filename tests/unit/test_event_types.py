@@ -89,7 +89,7 @@ def a_case_through_every_type_of_event(scenario) -> str:
                                   **scenario.deps)
     engine.migrate_cases(scenario.policy.process_key, 2, from_number=1, dry_run=False, actor=OWNER, **scenario.deps)
     scenario.move_to(datetime(2026, 3, 14, 9, tzinfo=BAKU))  # past "at risk": a delay notice is due
-    scenario.complete(case.case_id, "Task_DelayNotice", {"delay_reason": "Leyla's supplier", "new_date": "2026-03-20"})
+    scenario.complete(case.case_id, "Task_DelayNotice", {"delay_reason": "Leyla's supplier", "new_date": "2026-03-31"})
     scenario.analyse(case.case_id)
     scenario.respond_in_writing(case.case_id)
     return case.reference
