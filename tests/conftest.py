@@ -74,3 +74,21 @@ def pg_url():
     yield f"{PG_URL}?options=-csearch_path%3D{schema}"
     with psycopg.connect(plain, autocommit=True) as connection:
         connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on a free port that records what it accepts (tests/smtp.py)."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailer(smtp):
+    """The product's SMTP adapter, sending to the `smtp` server in plain SMTP."""
+    from persistence.smtp import SmtpMailer, SmtpSettings
+
+    return SmtpMailer(SmtpSettings("127.0.0.1", smtp.port, security="none", timeout=5))

@@ -8,16 +8,8 @@ from click.testing import CliRunner
 
 import bootstrap
 import engine
-from tests.smtp import SmtpServer
 from web import runner
 from web.cli import make_cli
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

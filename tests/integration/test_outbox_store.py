@@ -7,14 +7,6 @@ from engine.errors import Conflict
 from persistence.smtp import SmtpMailer, SmtpSettings
 from persistence.store import SqlUnitOfWork
 from tests.scenario import ACTORS
-from tests.smtp import SmtpServer
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    yield server
-    server.stop()
 
 
 def test_messages_are_sent_listed_and_retried_on_the_database(scenario, smtp):

@@ -23,7 +23,6 @@ from persistence import tables as t
 from persistence.store import SqlUnitOfWork
 from tests.scenario import Scenario
 from tests.seeding import clone_cases
-from tests.smtp import SmtpServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 COMPLAINTS = Path(sys.executable).parent / "complaints"
@@ -36,13 +35,6 @@ def pg(pg_url):
     db.upgrade(sql)
     yield sql
     sql.dispose()
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    yield server
-    server.stop()
 
 
 def seed(pg, clock, policy, count):

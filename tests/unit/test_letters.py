@@ -11,24 +11,10 @@ import pytest
 import engine
 from engine import dispatch
 from engine.errors import Conflict
-from persistence.smtp import SmtpMailer, SmtpSettings
 from tests.scenario import ACTORS
-from tests.smtp import SmtpServer
 
 BAKU = timezone(timedelta(hours=4))
 OFFICER = ACTORS["officer"]
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def mailer(smtp):
-    return SmtpMailer(SmtpSettings("127.0.0.1", smtp.port, security="none", timeout=5))
 
 
 def send(scenario, mailer):

@@ -14,18 +14,6 @@ from tests.smtp import SmtpServer
 OFFICER, INTAKE = ACTORS["officer"], ACTORS["intake"]
 
 
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def mailer(smtp):
-    return SmtpMailer(SmtpSettings("127.0.0.1", smtp.port, security="none", timeout=5))
-
-
 def send(scenario, mailer):
     return engine.send_due_messages(mailer=mailer, **scenario.deps)
 

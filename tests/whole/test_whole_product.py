@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from engine.clock import SettableClock
-from tests.smtp import SmtpServer
 from tests.web_app import make_app
 from tests.whole.machine import Environment, ProductMachine
 
@@ -19,13 +18,6 @@ BOUNDED = settings(
     max_examples=10, stateful_step_count=30, deadline=None, derandomize=True, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )  # fmt: skip
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    yield server
-    server.stop()
 
 
 @pytest.mark.slow
