@@ -11,9 +11,7 @@ from persistence.smtp import SmtpMailer, SmtpSettings
 from persistence.store import SqlUnitOfWork
 from tests.scenario import Scenario
 from tests.unit.test_letters import (  # noqa: F401 - the same tests, on this directory's `scenario` (SQL)
-    mailer,
     received,
-    smtp,
     test_a_delay_notice_replaced_by_a_later_one_is_withdrawn,
     test_a_failed_letter_holds_back_the_next_until_staff_settle_it,
     test_a_letter_written_while_an_earlier_one_is_retried_waits_for_it,
@@ -25,7 +23,7 @@ from tests.unit.test_letters import (  # noqa: F401 - the same tests, on this di
 
 @pytest.mark.postgres
 def test_a_second_worker_holds_a_letter_back_while_the_first_is_still_handing_over_the_earlier_one(
-    pg_url, clock, policy, smtp  # noqa: F811 - the imported fixture
+    pg_url, clock, policy, smtp
 ):
     sql = db.make_engine(pg_url)
     db.upgrade(sql)
