@@ -1,6 +1,6 @@
 """The long run of the whole-product test: tests/whole/machine.py on PostgreSQL, many steps deep.
 
-    .venv/bin/python -m bench.soak --steps 2000 [--examples 3] [--cases 40] [--db URL] [--sqlite]
+    .venv/bin/python -m bench.soak --steps 2000 [--examples 2] [--cases 15] [--db URL] [--sqlite]
 
 Each example is a fresh product (its own PostgreSQL schema, dropped afterwards; a real SMTP
 server) driven for `--steps` steps by the rules of `tests/whole/machine.py`, with every
@@ -91,7 +91,7 @@ def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=1000, help="steps per example (default 1000)")
     parser.add_argument("--examples", type=int, default=2, help="fresh products to drive (default 2)")
-    parser.add_argument("--cases", type=int, default=40, help="complaints per product at most (default 40)")
+    parser.add_argument("--cases", type=int, default=15, help="complaints per product at most (default 15)")
     parser.add_argument("--db", default=PG_URL, help=f"PostgreSQL URL (default {PG_URL})")
     parser.add_argument("--sqlite", action="store_true", help="run on SQLite files instead")
     return parser.parse_args()
