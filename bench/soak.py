@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ def main() -> None:
     ProductMachine.make_environment = staticmethod(lambda: _environment(args, smtp, folder))
     ProductMachine.stats.clear()
     started, failure = time.perf_counter(), None
+    threading.Thread(target=_progress, args=(started,), daemon=True).start()
     try:
         run_state_machine_as_test(ProductMachine, settings=settings(
             max_examples=args.examples, stateful_step_count=args.steps, deadline=None, database=None,
@@ -52,6 +54,16 @@ def main() -> None:
         smtp.stop()
     _report(args, time.perf_counter() - started, failure)
     sys.exit(1 if failure else 0)
+
+
+def _progress(started: float) -> None:
+    """A line on stderr every minute: steps so far and the rate."""
+    while True:
+        time.sleep(60)
+        steps = ProductMachine.stats["invariant checks"]
+        minutes = (time.perf_counter() - started) / 60
+        print(f"soak: {steps} steps in {minutes:.0f} min ({steps / minutes:.0f}/min); "
+              f"{ProductMachine.stats['tasks completed']} tasks completed", file=sys.stderr)  # fmt: skip
 
 
 def _environment(args: argparse.Namespace, smtp: SmtpServer, folder: Path) -> Environment:

@@ -58,6 +58,10 @@ GLOBAL_PAGES = {  # each with the roles that use it (others are refused, which t
     "/audit": ("auditor",), "/privacy": ("dpo",), "/processes/": ("owner",),
     "/mail/quarantine": ("intake", "supervisor"),
 }  # fmt: skip
+EXPORTS = (  # what else shows a case, each replaying it: checked in turn
+    ("web", "/audit/cases/{ref}"), ("cli", ("history", "{ref}")), ("web", "/audit/cases/{ref}/history.json"),
+    ("cli", ("show", "{ref}")), ("web", "/audit/cases/{ref}/history.csv"), ("cli", ("show", "{ref}", "--json")),
+)
 JUMPS = {
     "an hour": timedelta(hours=1), "a day": timedelta(days=1), "three days": timedelta(days=3),
     "a week": timedelta(days=7), "two weeks": timedelta(days=15),
@@ -68,6 +72,7 @@ ACTIONS: dict[str, tuple[int, dict[str, st.SearchStrategy[Any]]]] = {  # name: (
     "staff_work_through_their_tasks": (6, {"picks": st.lists(st.integers(0, 50), min_size=1, max_size=4),
                                            "choice": st.integers(0, 7),
                                            "valid": st.sampled_from([True, True, True, False])}),
+    "staff_see_one_complaint_through": (1, {"pick": st.integers(0, 50), "choice": st.integers(0, 7)}),
     "the_customer_replies_by_email": (1, {"pick": st.integers(0, 50)}),
     "staff_tell_the_customer_another_way": (1, {"pick": st.integers(0, 50)}),
     "someone_asks_for_the_status": (2, {"pick": st.integers(0, 50), "by_customer": st.booleans(),
@@ -100,6 +105,7 @@ class Tracked:
     customer: Customer
     erased: bool = False
     closed_at: datetime | None = None
+    views: int = 0  # how often its pages were checked (which export comes next)
 
 
 class Environment:
@@ -218,12 +224,27 @@ class ProductMachine(RuleBasedStateMachine):
         for n, pick in enumerate(picks):
             self._complete_a_waiting_task(pick, choice + n, valid or n > 0)  # only the first may be bad
 
-    def _complete_a_waiting_task(self, pick: int, choice: int, valid: bool) -> None:
-        self.stats["tasks completed" if valid else "tasks refused (bad data)"] += 1
-        waiting = sorted(((c, i) for c in self.cases for i in self._items(c)), key=lambda w: _soonest(w[1]))
-        if not waiting:
+    def staff_see_one_complaint_through(self, pick: int, choice: int) -> None:
+        """Every waiting task of one open case, one after the other, until it closes (or waits for time)."""
+        self.stats["staff_see_one_complaint_through"] += 1
+        open_cases = [c for c in self.cases if self._items(c)]
+        if not open_cases:
             return
-        tracked, item = waiting[pick % min(len(waiting), 4)]  # as staff do: among the soonest due
+        tracked = open_cases[pick % len(open_cases)]
+        for n in range(12):
+            items = sorted(self._items(tracked), key=_soonest)
+            if not items:
+                return
+            self._complete(tracked, items[0], choice + n, valid=True)
+
+    def _complete_a_waiting_task(self, pick: int, choice: int, valid: bool) -> None:
+        waiting = sorted(((c, i) for c in self.cases for i in self._items(c)), key=lambda w: _soonest(w[1]))
+        if waiting:
+            self._complete(*waiting[pick % min(len(waiting), 4)], choice, valid)  # as staff do: the soonest due
+
+    def _complete(self, tracked: Tracked, item: model.WorkItem, choice: int, valid: bool) -> None:
+        """Complete a task through its web page; bad data is refused with 4xx and changes nothing."""
+        self.stats["tasks completed" if valid else "tasks refused (bad data)"] += 1
         user = LANE_USERS[item.lane]
         data = self._form_data(tracked, item.bpmn_id, choice)
         before = engine.show_case(tracked.case_id, uow=self.env.services.uow).case.revision
@@ -379,14 +400,22 @@ class ProductMachine(RuleBasedStateMachine):
             assert answer.next_deadline == points["resolution"].answer_by, f"{tracked.reference}: status date"
 
     def _pages_render_without_leaks(self, changed: list[Tracked]) -> None:
-        """Every page a role can open answers without 5xx; roles without personal data see none."""
+        """Every page a role can open answers without 5xx; roles without personal data see none.
+
+        Each change of a case shows its case page to every role and one of its exports in turn (the
+        audit page, history.json, history.csv, CLI show, show --json, history): those replay the
+        case, so all of them after every step would make a deep run crawl."""
         secrets = [s for c in self.cases for s in c.customer.secrets()]
         pages = dict(GLOBAL_PAGES) if self.aged or self.steps % 3 == 0 else {}  # lists change slowly
+        commands = []
         for tracked in changed:
-            ref = tracked.reference
+            ref, tracked.views = tracked.reference, tracked.views + 1
             pages[f"/cases/{ref}"] = PERSONAL_ROLES + OTHER_ROLES
-            for path in (f"/audit/cases/{ref}", f"/audit/cases/{ref}/history.json", f"/audit/cases/{ref}/history.csv"):
-                pages[path] = ("auditor",)
+            kind, view = EXPORTS[tracked.views % len(EXPORTS)]
+            if kind == "web":
+                pages[view.format(ref=ref)] = ("auditor",)
+            else:
+                commands.append([part.format(ref=ref) for part in view])
         for path, usernames in pages.items():
             for username in usernames:
                 response = self.env.client(username).get(path)
@@ -395,15 +424,14 @@ class ProductMachine(RuleBasedStateMachine):
                     body = response.get_data(as_text=True)
                     leaked = [s for s in secrets if s in body]
                     assert not leaked, f"GET {path} as {username} shows personal data: {leaked}"
+        for command in commands:
+            printed = self.env.cli(*command)
+            leaked = [secret for secret in secrets if secret in printed]
+            assert not leaked, f"complaints {' '.join(command)} shows personal data: {leaked}"
         for tracked in changed:
             for item in self._items(tracked):
                 response = self.env.client(LANE_USERS[item.lane]).get(f"/tasks/{tracked.case_id}/{item.task_id}")
                 assert response.status_code < 500, f"task page {item.bpmn_id} of {tracked.reference}"
-            for command in (("show", tracked.reference), ("show", tracked.reference, "--json"),
-                            ("history", tracked.reference)):  # fmt: skip
-                printed = self.env.cli(*command)
-                leaked = [secret for secret in secrets if secret in printed]
-                assert not leaked, f"complaints {' '.join(command)} shows personal data: {leaked}"
 
     def _counts_match_the_workflows(self) -> None:
         services = self.env.services
