@@ -106,6 +106,7 @@ class Tracked:
     erased: bool = False
     closed_at: datetime | None = None
     views: int = 0  # how often its pages were checked (which export comes next)
+    clarified: int = 0  # how often the customer was asked for details
 
 
 class Environment:
@@ -477,7 +478,8 @@ class ProductMachine(RuleBasedStateMachine):
             return {"surname": customer.surname, "given_name": customer.given_name, "phone": customer.phone,
                     "email": customer.email, "description": customer.description}  # fmt: skip
         if bpmn_id == "Task_Review":
-            if choice % 3 == 0:
+            if choice % 3 == 0 and tracked.clarified < 2:  # a customer is asked at most twice
+                tracked.clarified += 1
                 return {"review_notes": f"Need the receipt from {named}", "clarify": "on",
                         "question": "Please send the receipt."}  # fmt: skip
             return {"review_notes": "Receipt checked."}
