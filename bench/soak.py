@@ -1,14 +1,16 @@
 """The long run of the whole-product test: tests/whole/machine.py on PostgreSQL, many steps deep.
 
-    .venv/bin/python -m bench.soak --steps 2000 [--examples 2] [--cases 15] [--db URL] [--sqlite]
+    .venv/bin/python -m bench.soak --steps 3000 [--per-product 300] [--cases 15] [--db URL] [--sqlite]
 
-Each example is a fresh product (its own PostgreSQL schema, dropped afterwards; a real SMTP
-server) driven for `--steps` steps by the rules of `tests/whole/machine.py`, with every
-invariant checked after each step. A broken promise stops the run with the shortened sequence
-of steps that breaks it. Progress goes to stderr; the figures to stdout, the last line
-machine-readable:
+`--steps` steps in all, in fresh products of `--per-product` steps each (its own PostgreSQL
+schema, dropped afterwards; a real SMTP server), driven by the actions of `tests/whole/machine.py`
+with every invariant checked after each step. One product is one Hypothesis example, and an
+example has a budget of random choices that ends it after about 450 steps here: hence products
+of a few hundred steps, the bounded test's 25 twelve times over. A broken promise stops the run
+with the shortened sequence of steps that breaks it. Progress goes to stderr; the figures to
+stdout, the last line machine-readable:
 
-    soak examples=E steps=S cases=C seconds=T steps_per_s=R failures=0
+    soak products=P steps=S cases=C seconds=T steps_per_s=R failures=0
 """
 
 from __future__ import annotations
@@ -39,15 +41,16 @@ def main() -> None:
     smtp = SmtpServer()
     folder = Path(tempfile.mkdtemp(prefix="soak-"))
     ProductMachine.max_cases = args.cases
+    products = -(-args.steps // args.per_product)
     ProductMachine.make_environment = staticmethod(lambda: _environment(args, smtp, folder))
     ProductMachine.stats.clear()
     started, failure = time.perf_counter(), None
     threading.Thread(target=_progress, args=(started,), daemon=True).start()
     try:
         run_state_machine_as_test(ProductMachine, settings=settings(
-            max_examples=args.examples, stateful_step_count=args.steps, deadline=None, database=None,
+            max_examples=products, stateful_step_count=args.per_product, deadline=None, database=None,
             suppress_health_check=list(HealthCheck), print_blob=True,
-        ), _min_steps=args.steps)  # fmt: skip
+        ), _min_steps=args.per_product)  # fmt: skip
     except AssertionError as error:  # a broken promise: report it, with its steps, and fail
         failure = error
     finally:
@@ -67,6 +70,7 @@ def _progress(started: float) -> None:
 
 
 def _environment(args: argparse.Namespace, smtp: SmtpServer, folder: Path) -> Environment:
+    ProductMachine.stats["products"] += 1
     clock = SettableClock(datetime(2026, 3, 2, 6, tzinfo=UTC))
     if args.sqlite:
         app = make_app(folder / f"{uuid.uuid4().hex}.sqlite3", clock, **smtp.settings())
@@ -87,22 +91,22 @@ def _environment(args: argparse.Namespace, smtp: SmtpServer, folder: Path) -> En
 
 def _report(args: argparse.Namespace, seconds: float, failure: BaseException | None) -> None:
     stats = ProductMachine.stats
-    steps = sum(n for rule, n in stats.items() if rule != "invariant checks")
-    print(f"backend: {'SQLite' if args.sqlite else 'PostgreSQL'}; examples asked: {args.examples}, "
-          f"steps each: {args.steps}, cases at most: {args.cases}")  # fmt: skip
+    steps = stats["invariant checks"]
+    print(f"backend: {'SQLite' if args.sqlite else 'PostgreSQL'}; steps asked: {args.steps} in products of "
+          f"{args.per_product}, cases at most: {args.cases} per product")  # fmt: skip
     for rule, count in sorted(stats.items(), key=lambda item: -item[1]):
         print(f"  {count:>7}  {rule}")
     if failure is not None:
         print(f"FAILED: {failure}")
     cases = stats["take_a_complaint"]
-    print(f"soak examples={args.examples} steps={steps} cases={cases} seconds={seconds:.0f} "
+    print(f"soak products={stats['products']} steps={steps} cases={cases} seconds={seconds:.0f} "
           f"steps_per_s={steps / seconds:.1f} failures={int(failure is not None)}")  # fmt: skip
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=1000, help="steps per example (default 1000)")
-    parser.add_argument("--examples", type=int, default=2, help="fresh products to drive (default 2)")
+    parser.add_argument("--steps", type=int, default=3000, help="steps in all (default 3000)")
+    parser.add_argument("--per-product", type=int, default=300, help="steps per fresh product (default 300)")
     parser.add_argument("--cases", type=int, default=15, help="complaints per product at most (default 15)")
     parser.add_argument("--db", default=PG_URL, help=f"PostgreSQL URL (default {PG_URL})")
     parser.add_argument("--sqlite", action="store_true", help="run on SQLite files instead")
