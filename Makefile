@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint bench topology clean
+.PHONY: run test install lint bench topology mutate clean
 
 $(STAMP): pyproject.toml constraints.txt web/assets/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,12 +24,12 @@ run: $(STAMP)
 test: $(STAMP)
 	scripts/ensure-postgres.sh
 	scripts/ensure-chromium.sh
-	$(BIN)/ruff check engine persistence web tests bench bootstrap.py wsgi.py
+	$(BIN)/ruff check engine persistence web tests bench scripts bootstrap.py wsgi.py
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine persistence web tests bench bootstrap.py wsgi.py
+	$(BIN)/ruff check engine persistence web tests bench scripts bootstrap.py wsgi.py
 	$(BIN)/lint-imports
 
 bench: $(STAMP)
@@ -41,5 +41,10 @@ topology: $(STAMP)
 	scripts/ensure-postgres.sh
 	scripts/topology.sh
 
+## Mutation testing of the engine's promises (long; not part of test): ends with mutation_score=.
+mutate: $(STAMP)
+	scripts/ensure-postgres.sh
+	scripts/mutate.sh
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache mutants

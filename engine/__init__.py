@@ -46,7 +46,7 @@ from engine.status import check_status
 from engine.timers import fire_due_timers
 from engine.users import add_user, get_user, list_users, set_password
 from engine.versions import check_upload, deploy_process_version, list_versions
-from engine.worklist import Filters, claim_task, sla_state, task_list
+from engine.worklist import Filters, claim_task, task_list
 
 __all__ = [
     "compare_versions",
@@ -79,7 +79,6 @@ __all__ = [
     "receive_intake_message",
     "Filters",
     "claim_task",
-    "sla_state",
     "task_list",
     "add_user",
     "get_user",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from engine import access, deadlines, model, ports
+from engine import access, model, ports
 from engine.clock import Clock
 from engine.errors import Conflict, InvalidInput, TaskNotFound
 from engine.policy import Policy
@@ -70,11 +70,6 @@ def task_list(filters: Filters, *, uow: ports.UnitOfWork, clock: Clock, policy: 
     if total > query.count_limit and len(items) == query.per_page:
         pages = max(pages, query.page + 1)  # beyond the counted range: there is at least one more
     return Worklist(items, total, query.page, pages, counts, query.count_limit)
-
-
-def sla_state(due: datetime | None, now: datetime, policy: Policy) -> str:
-    """Overdue once the deadline passed; at risk within the margin (working days) before it."""
-    return deadlines.sla_state(due, now, policy.calendar.deadline(now, policy.at_risk_margin))
 
 
 def claim_task(

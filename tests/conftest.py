@@ -15,7 +15,9 @@ from engine.policy import Policy
 
 ROOT = Path(__file__).resolve().parent.parent
 BPMN_FILE = ROOT / "bpmn" / "complaint_handling.bpmn"
-CORPUS = ROOT.parent / "shared" / "bpmn-corpus"
+# The shared test data (the BPMN corpus) beside the clone, or where COMPLAINTS_SHARED says.
+SHARED = Path(os.environ.get("COMPLAINTS_SHARED") or ROOT.parent / "shared")
+CORPUS = SHARED / "bpmn-corpus"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # Histories are signed with this key, in this process and in the processes tests start (workers).
 TEST_HISTORY_KEYS = "test-2026:" + "5e" * 32
@@ -46,6 +48,21 @@ def policy() -> Policy:
     return Policy()
 
 
+def unavailable(reason: str, *, module: bool = False) -> None:
+    """Skip for want of `reason` on a developer's machine; in CI a missing prerequisite fails the run."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must not skip: {reason}", pytrace=False)
+    pytest.skip(reason, allow_module_level=module)
+
+
+def corpus_file(relative: str) -> Path:
+    """A file of the shared BPMN corpus (skipped when absent, failing in CI)."""
+    path = CORPUS / relative
+    if not path.exists():
+        unavailable(f"BPMN corpus file not found: {path} (set COMPLAINTS_SHARED to the shared folder)")
+    return path
+
+
 def postgres_reachable() -> str | None:
     """None when the test PostgreSQL answers, else the reason it does not."""
     try:
@@ -62,9 +79,7 @@ def pg_url():
     """A private, empty schema in the test database for one test, dropped afterwards."""
     reason = postgres_reachable()
     if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must not skip PostgreSQL tests: {reason}")
-        pytest.skip(reason)
+        unavailable(reason)
     import psycopg
 
     schema = f"t_{uuid.uuid4().hex[:12]}"

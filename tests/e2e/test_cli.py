@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 import bootstrap
 from tests import modeler_files as files
-from tests.conftest import BPMN_FILE, CORPUS
+from tests.conftest import BPMN_FILE, corpus_file
 from web.cli import make_cli
 
 
@@ -184,9 +184,7 @@ def test_errors_are_messages_with_a_non_zero_exit(cli):
     "name", ["hostile/xxe_parameter_entity.bpmn", "hostile/script_os_system.bpmn", "malformed/not_xml.bpmn"]
 )
 def test_a_bad_bpmn_file_is_refused_and_versions_stay(cli, name):
-    path = CORPUS / "authored" / name
-    if not path.exists():
-        pytest.skip(f"corpus file {path} not found")
+    path = corpus_file(f"authored/{name}")
     before = cli("versions")
     out = cli("deploy", path, "--as", "owner", ok=False)
     assert out.startswith("Error:") and "Traceback" not in out

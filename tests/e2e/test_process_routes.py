@@ -7,7 +7,7 @@ from werkzeug.test import EnvironBuilder
 
 import engine
 from tests import modeler_files as files
-from tests.conftest import BPMN_FILE, CORPUS
+from tests.conftest import BPMN_FILE, corpus_file
 from tests.web_app import csrf_token
 
 PAGES = ["/processes/", "/processes/complaint_handling/versions/1", "/processes/complaint_handling/versions/1.bpmn",
@@ -65,9 +65,7 @@ def test_an_invalid_draft_is_not_deployed_and_versions_stay(as_user, services):
 @pytest.mark.parametrize("name", ["hostile/billion_laughs.bpmn", "hostile/xinclude.bpmn", "malformed/png_renamed.bpmn",
                                   "hostile/script_os_system.bpmn", "hostile/deep_nesting_xml.bpmn"])  # fmt: skip
 def test_hostile_uploads_become_drafts_that_explain_and_never_deploy(as_user, services, name):
-    path = CORPUS / "authored" / name
-    if not path.exists():
-        pytest.skip("corpus not found")
+    path = corpus_file(f"authored/{name}")
     owner = as_user("owner")
     token = csrf_token(owner.client.get("/processes/").text)
     upload = {"csrf_token": token, "bpmn": (io.BytesIO(path.read_bytes()), path.name)}

@@ -59,7 +59,24 @@ def blocked_by(pg, pid):
         return connection.execute(waiting, {"me": pid}).scalars().all()
 
 
-def start_worker(pg_url, smtp, *args):
+@pytest.fixture
+def start_worker(pg_url):
+    """Starts `complaints worker` processes; any still alive when the test ends (it failed or timed
+    out) is killed before the schema is dropped, so a failure never hangs the teardown."""
+    started = []
+
+    def start(pg_url, smtp, *args):
+        started.append(worker_process(pg_url, smtp, *args))
+        return started[-1]
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+def worker_process(pg_url, smtp, *args):
     env = dict(os.environ, DATABASE_URL=pg_url, COMPLAINTS_DEMO="1", COMPLAINTS_WORKER_POLL="0.2")
     env.update(COMPLAINTS_SMTP_HOST="127.0.0.1", COMPLAINTS_SMTP_PORT=str(smtp.port), COMPLAINTS_SMTP_SECURITY="none")
     return subprocess.Popen([str(COMPLAINTS), "--now", AFTER_REVIEW_DEADLINE, "worker", *args], env=env,
@@ -95,7 +112,9 @@ def assert_each_timer_fired_and_each_message_sent_once(pg, smtp, case_ids):
     assert sorted(recipients) == sorted(f"customer{n}@example.com" for n in range(len(case_ids)))
 
 
-def test_four_worker_processes_fire_thousands_of_timers_and_send_each_message_once(pg, pg_url, smtp, clock, policy):
+def test_four_worker_processes_fire_thousands_of_timers_and_send_each_message_once(
+    pg, pg_url, smtp, clock, policy, start_worker
+):
     case_ids = seed(pg, clock, policy, 2000)
     workers = [start_worker(pg_url, smtp, "--once") for _ in range(4)]
     results = [finish(w) for w in workers]
@@ -105,7 +124,7 @@ def test_four_worker_processes_fire_thousands_of_timers_and_send_each_message_on
     assert_each_timer_fired_and_each_message_sent_once(pg, smtp, case_ids)
 
 
-def test_a_worker_killed_mid_sweep_loses_nothing_and_does_nothing_twice(pg, pg_url, smtp, clock, policy):
+def test_a_worker_killed_mid_sweep_loses_nothing_and_does_nothing_twice(pg, pg_url, smtp, clock, policy, start_worker):
     case_ids = seed(pg, clock, policy, 600)
     # 1. killed between claiming a batch of due cases and committing it: the history table is
     #    locked under the worker's feet, so it waits holding its claimed batch until SIGKILL

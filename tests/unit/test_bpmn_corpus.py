@@ -22,10 +22,10 @@ from engine import sandbox
 from engine.errors import InvalidBpmn
 from engine.policy import DEFAULT_LANES, Policy
 from engine.versions import check_upload
+from tests.conftest import CORPUS, unavailable
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "bpmn-corpus"
 if not (CORPUS / "manifest.tsv").is_file():
-    pytest.skip(f"BPMN corpus not found at {CORPUS}", allow_module_level=True)
+    unavailable(f"BPMN corpus not found at {CORPUS} (set COMPLAINTS_SHARED to the shared folder)", module=True)
 
 MARKER = Path("/tmp/bpmn-corpus-sandbox-escape-marker")
 PASSWD = "root:x:0:0"

@@ -55,6 +55,19 @@ def test_a_wrong_pair_gets_nothing_and_records_nothing(scenario):
     assert scenario.view(case.case_id).case.revision == revision
 
 
+def test_every_digit_of_the_national_number_counts_and_none_may_be_left_out(scenario):
+    """+994 50 555 12 34 on file: the nine national digits must all match; the prefix may vary."""
+    case = scenario.start(phone="+994 50 555 12 34")
+    national = "505551234"
+    for position in range(len(national)):  # each digit changed in turn, the 8th from the right included
+        digit = str((int(national[position]) + 1) % 10)
+        wrong = national[:position] + digit + national[position + 1 :]
+        assert engine.check_status(case.reference, "+994" + wrong, **scenario.deps) is None, wrong
+    for short in ("05551234", "5551234", "+994 5055512"):  # a digit or more left out
+        assert engine.check_status(case.reference, short, **scenario.deps) is None, short
+    assert engine.check_status(case.reference, "00994505551234", **scenario.deps) is not None
+
+
 def test_a_delayed_case_tells_the_reason_and_the_new_date(scenario):
     case = scenario.start()
     scenario.review(case.case_id)

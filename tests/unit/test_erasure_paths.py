@@ -7,6 +7,7 @@ import pytest
 
 import engine
 from engine import history, model
+from tests.conftest import BPMN_FILE
 from tests.scenario import ACTORS
 from tests.unit import test_process_paths
 
@@ -128,3 +129,72 @@ def test_every_recorded_path_replays_after_its_closed_cases_are_erased(scenario,
     for check in closed:
         engine.erase_personal_data(check.reference, "Customer's request", actor=DPO, **scenario.deps)
     assert [c for c in engine.verify_cases(uow=scenario.uow, policy=scenario.policy) if not c.ok] == []
+
+
+NOT_TYPED = {"radio", "select", "checkbox", "checklist", "datetime", "number", "text", "spacer", "separator",
+             "group", "image", "button", "html", "iframe", "expression", "filepicker"}  # fmt: skip
+
+
+def typed_fields() -> set[tuple[str, str]]:
+    """(form, key) of every field of the bundled forms where staff type text, read from the forms
+    themselves: a new text field, or a field of a new kind, joins the test below by itself."""
+    found = set()
+    for path in sorted((BPMN_FILE.parent / "forms").glob("*.form")):
+        stack = list(json.loads(path.read_text())["components"])
+        while stack:
+            component = stack.pop()
+            stack += component.get("components", [])
+            if component.get("key") and component["type"] not in NOT_TYPED:
+                found.add((path.stem, component["key"]))
+    return found
+
+
+def typed(form: str, values: dict, filled: set) -> dict:
+    """A task's data, noting which typed fields it fills; free text names the customer."""
+    filled |= {(form, key) for key in values}
+    return values
+
+
+def every_form_names_the_customer(scenario, case_id, filled):
+    mark = NAME.lower()
+    scenario.complete(case_id, "Task_Register", typed("register", {
+        "surname": NAME, "given_name": f"{NAME}-given", "patronymic": f"{NAME}-patronymic",
+        "phone": "+994 55 777 88 99", "email": f"{mark}@example.az", "employee": f"{NAME}'s cashier",
+        "description": f"{NAME}'s headphones broke"}, filled))  # fmt: skip
+    scenario.move_to(datetime(2026, 3, 6, 0, 0, 1, tzinfo=BAKU))  # the review is late: a supervisor chases it
+    scenario.complete(
+        case_id, "Task_ReviewOverdue", typed("review_overdue", {"action_taken": f"Phoned {NAME}"}, filled)
+    )
+    review = typed("review", {"review_notes": f"{NAME} sent photos", "question": f"Which store, {NAME}?"}, filled)
+    scenario.complete(case_id, "Task_Review", dict(review, clarify=True))
+    answer = typed("clarify", {"customer_answer": f"{NAME} says Ganjlik"}, filled)
+    scenario.complete(case_id, "Task_Clarify", dict(answer, contacted_via="phone"))
+    scenario.complete(case_id, "Task_Review", {"review_notes": "Store confirmed"})
+    scenario.move_to(datetime(2026, 3, 14, 9, tzinfo=BAKU))
+    notice = typed("delay_notice", {"delay_reason": f"{NAME}'s order is with the supplier"}, filled)
+    scenario.complete(case_id, "Task_DelayNotice", dict(notice, new_date="2026-03-19"))
+    scenario.move_to(datetime(2026, 3, 25, 9, tzinfo=BAKU))  # past the 10-day deadline and the new date
+    action = {"action_taken": f"Told {NAME}'s manager"}
+    scenario.complete(case_id, "Task_ResolutionOverdue", typed("resolution_overdue", action, filled))
+    scenario.complete(case_id, "Task_LateEscalation", typed("late_escalation", action, filled))
+    analysis = typed("analyse", {"findings": f"{NAME} is right", "measures": f"Refund {NAME}"}, filled)
+    scenario.complete(case_id, "Task_Analyse", dict(analysis, decision="upheld", corrective_needed=True))
+    oral = typed("respond", {"response_text": f"Told {NAME} by phone", "agreed_by": NAME}, filled)
+    scenario.complete(case_id, "Task_Respond", dict(oral, response_mode="oral", agreed_on="2026-03-25",
+                                                    agreed_how="phone"))  # fmt: skip
+    measures = {"corrective_actions": f"Train staff, as {NAME} asked", "measures_owner": f"{NAME}'s store manager"}
+    scenario.complete(case_id, "Task_Corrective", typed("corrective", measures, filled))
+
+
+def test_the_customers_name_typed_in_any_text_field_of_any_form_is_gone_after_erasure(scenario):
+    filled: set[tuple[str, str]] = set()
+    case = scenario.start(phone=None, surname=None)
+    every_form_names_the_customer(scenario, case.case_id, filled)
+    assert filled == typed_fields()  # every field where staff type text was typed in
+    before = scenario.view(case.case_id)
+    assert before.case.status == "closed" and NAME in str([e.data for e in before.events])
+    engine.erase_personal_data(case.reference, "Customer's request", actor=DPO, **scenario.deps)
+    assert verify(scenario, case).ok
+    view = scenario.view(case.case_id)
+    kept = str([[e.data for e in view.events], view.case.state, [m.payload for m in view.outbox], view.personal])
+    assert NAME.lower() not in kept.lower() and "777 88 99" not in kept

@@ -43,6 +43,7 @@ def _type_name(node: ast.expr, where: str) -> str:
     raise AssertionError(f"{where}: record an event with a literal type (or a history constant) so it is declared")
 
 
+@pytest.mark.source
 def test_every_type_of_event_the_engine_records_is_declared_with_its_role():
     found = recorded_types()
     assert set(found) == set(history.TYPES), "declare new types in engine.history.TYPES; drop types no longer recorded"

@@ -1,6 +1,8 @@
 """Keyed histories: without the key, a database writer can neither rewrite nor downgrade a chain."""
 
+import copy
 import hashlib
+from datetime import timedelta
 
 import pytest
 
@@ -149,3 +151,39 @@ def test_a_keyring_is_read_from_hex_or_base64_with_the_signing_key_first(text, i
 def test_a_keyring_that_cannot_sign_safely_is_refused_with_the_reason(text, problem):
     with pytest.raises(chain_keys.KeyringError, match=problem):
         chain_keys.parse(text)
+
+
+TAMPERED = {  # every field of an event that its hash covers, changed as a database writer could
+    "case_id": lambda e: setattr(e, "case_id", e.case_id + "x"),
+    "type": lambda e: setattr(e, "type", "case_closed"),
+    "actor": lambda e: setattr(e, "actor", "someone-else"),
+    "at": lambda e: setattr(e, "at", e.at + timedelta(seconds=1)),
+    "data": lambda e: e.data.update(note="added later"),
+    "key_id": lambda e: setattr(e, "key_id", None),
+}
+
+
+@pytest.mark.parametrize("field", TAMPERED)
+def test_changing_any_hashed_field_of_an_event_breaks_the_chain_at_that_event(scenario, field):
+    case = answered(scenario)
+    events = copy.deepcopy(scenario.view(case.case_id).events)
+    assert history.check_chain(events) is None
+    TAMPERED[field](events[2])
+    broken = history.check_chain(events)
+    assert broken is not None and broken.seq == 3, field
+    assert "event 3" in broken.reason and ("changed" in broken.reason or "not signed" in broken.reason)
+
+
+def test_a_repeated_or_relinked_event_is_named_for_what_happened(scenario):
+    case = answered(scenario)
+    events = scenario.view(case.case_id).events
+    repeated = copy.deepcopy(events[:3] + events[2:])
+    assert history.check_chain(repeated) == history.BrokenLink(4, "event 4 is out of order (repeated)")
+    relinked = copy.deepcopy(events)
+    relinked[3].prev_hash = relinked[1].hash
+    assert history.check_chain(relinked) == history.BrokenLink(
+        4, "event 4 does not follow event 3 (reordered or replaced)"
+    )
+    assert history.check_chain(copy.deepcopy(events[:1] + events[2:])).reason == "event 2 is missing"
+    cut = history.check_chain(events[:-2], head_seq=len(events), head_hash=events[-1].hash)
+    assert cut == history.BrokenLink(len(events) - 1, f"events {len(events) - 1}-{len(events)} are missing")

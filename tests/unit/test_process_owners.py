@@ -9,7 +9,7 @@ import pytest
 import engine
 from engine import drafts
 from engine.errors import Forbidden, InvalidBpmn, InvalidInput
-from tests.conftest import BPMN_FILE, CORPUS, bundled_forms
+from tests.conftest import BPMN_FILE, bundled_forms, corpus_file
 from tests.scenario import ACTORS, COMPLETE_INTAKE, OWNER, Scenario
 
 BAKU = timezone(timedelta(hours=4))
@@ -85,9 +85,7 @@ def test_only_process_owners_edit_and_deploy(scenario):
     "name", ["hostile/xxe_parameter_entity.bpmn", "hostile/billion_laughs.bpmn", "malformed/not_xml.bpmn"]
 )
 def test_a_hostile_upload_is_kept_as_a_draft_with_its_problem_never_deployed(scenario, name):
-    path = CORPUS / "authored" / name
-    if not path.exists():
-        pytest.skip("corpus not found")
+    path = corpus_file(f"authored/{name}")
     draft = engine.upload_draft(scenario.policy.process_key, path.read_bytes(), actor=OWNER, **scenario.deps)
     assert drafts.blocking(draft)
     with pytest.raises(InvalidBpmn):

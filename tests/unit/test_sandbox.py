@@ -246,3 +246,22 @@ def test_the_worker_thread_keeps_working_after_a_stop(short_time_limit):
     thread.join(timeout=5)
     assert not thread.is_alive()
     assert outcomes == [SandboxError, SandboxError, 42, None]
+
+
+def test_a_runaway_script_is_stopped_by_the_real_limit_of_one_second():
+    """The limit as deployed, not patched: stopped after one second, and well before a worker would hang."""
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        started = time.monotonic()
+        try:
+            execute("n = 0\nwhile True:\n    n += 1", {})
+        except SandboxError as error:
+            outcome["error"], outcome["seconds"] = str(error), time.monotonic() - started
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    runner.join(timeout=15)
+    assert "error" in outcome, "the script still ran 15 s after it started"
+    assert "stopped after 1 s (time limit)" in str(outcome["error"])
+    assert 1.0 <= float(outcome["seconds"]) < 15

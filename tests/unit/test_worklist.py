@@ -67,3 +67,20 @@ def test_claim_unclaim_and_who_may_complete(scenario):
         engine.claim_task(case.case_id, item.task_id, actor=ACTORS["intake"], **scenario.deps)
     engine.claim_task(case.case_id, item.task_id, actor=alice, release=True, **scenario.deps)
     engine.complete_task(case.case_id, item.task_id, {"review_notes": "x"}, actor=bob, **scenario.deps)
+
+
+def test_a_task_enters_at_risk_two_working_days_before_its_due_day_and_is_overdue_after_it(scenario):
+    """The margin is counted in working days: a review due Tuesday is at risk from the Friday before."""
+    scenario.clock.set(datetime(2026, 4, 2, 10, tzinfo=BAKU))  # Thursday; the review is due Tuesday 7 April
+    scenario.start()
+    tabs = {}
+    for day, hour in [(2, 23), (3, 0), (4, 12), (5, 12), (6, 12), (7, 23), (8, 0)]:
+        scenario.clock.set(datetime(2026, 4, day, hour, 59 if hour == 23 else 0, tzinfo=BAKU))
+        tabs[day, hour] = [state for state, count in officer_list(scenario).counts.items() if count]
+    assert tabs == {
+        (2, 23): ["on_time"],  # Thursday evening: Friday and Monday still to come
+        (3, 0): ["at_risk"],  # Friday from midnight: two working days (Friday, Monday) before Tuesday
+        (4, 12): ["at_risk"], (5, 12): ["at_risk"], (6, 12): ["at_risk"],
+        (7, 23): ["at_risk"],  # the last minute of the due day
+        (8, 0): ["overdue"],
+    }  # fmt: skip
