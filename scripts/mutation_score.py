@@ -52,7 +52,7 @@ def _statuses() -> dict[str, str]:
 
 def _equivalents(statuses: dict[str, str]) -> set[str]:
     """The reviewed equivalents that still are what was reviewed: same name, same change."""
-    listed = tomllib.loads(EQUIVALENTS.read_text())["equivalent"] if EQUIVALENTS.exists() else []
+    listed = tomllib.loads(EQUIVALENTS.read_text()).get("equivalent", []) if EQUIVALENTS.exists() else []
     kept = set()
     for entry in listed:
         name = entry["mutant"]
