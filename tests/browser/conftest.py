@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
+import engine
+from engine import model
 from engine.clock import SettableClock
 from tests.web_app import PASSWORD, make_app
 
+BAKU = timezone(timedelta(hours=4))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -75,3 +78,19 @@ def screenshot(page, name: str) -> None:
 
 
 __all__ = ["screenshot", "shutil"]
+
+
+def delayed_case(live) -> model.CaseView:
+    """A complaint by e-mail, reviewed on 3 March and waiting for its delay notice on 14 March."""
+    services, officer = live.app.extensions["bpm"], model.Actor("officer", frozenset({"officer"}))
+    progress = engine.start_case(
+        {"channel": "email", "surname": "Quliyeva", "given_name": "Leyla", "email": "leyla@example.az",
+         "description": "Wrong invoice"},
+        actor=model.Actor("intake", frozenset({"intake"})), **services.deps(),
+    )  # fmt: skip
+    live.clock.set(datetime(2026, 3, 3, 10, tzinfo=BAKU))
+    item = engine.show_case(progress.case_id, uow=services.uow).work_items[0]
+    engine.complete_task(progress.case_id, item.task_id, {"review_notes": "ok"}, actor=officer, **services.deps())
+    live.clock.set(datetime(2026, 3, 14, 9, tzinfo=BAKU))  # past "at risk": the delay notice opens
+    engine.fire_due_timers(**services.deps())
+    return engine.show_case(progress.case_id, uow=services.uow)

@@ -1,33 +1,11 @@
 """An auditor steps through a case on its diagram: each step highlights its own element and what waited."""
 
-from datetime import datetime, timedelta, timezone
-
-import engine
-from engine import model
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import delayed_case, screenshot
 from tests.web_app import PASSWORD
-
-BAKU = timezone(timedelta(hours=4))
-OFFICER = model.Actor("officer", frozenset({"officer"}))
-
-
-def recorded_case(live):
-    services = live.app.extensions["bpm"]
-    progress = engine.start_case(
-        {"channel": "email", "surname": "Quliyeva", "given_name": "Leyla", "email": "leyla@example.az",
-         "description": "Wrong invoice"},
-        actor=model.Actor("intake", frozenset({"intake"})), **services.deps(),
-    )  # fmt: skip
-    live.clock.set(datetime(2026, 3, 3, 10, tzinfo=BAKU))
-    item = engine.show_case(progress.case_id, uow=services.uow).work_items[0]
-    engine.complete_task(progress.case_id, item.task_id, {"review_notes": "ok"}, actor=OFFICER, **services.deps())
-    live.clock.set(datetime(2026, 3, 14, 9, tzinfo=BAKU))  # past "at risk": the delay notice opens
-    engine.fire_due_timers(**services.deps())
-    return progress.reference
 
 
 def test_an_auditor_steps_through_a_case_on_its_diagram(browser, live):
-    reference = recorded_case(live)
+    reference = delayed_case(live).case.reference
     context = browser.new_context(locale="en-GB", viewport={"width": 1400, "height": 1100})
     page = context.new_page()
     page.goto(live.url + "/login")

@@ -1,14 +1,7 @@
 """The Content-Security-Policy in a real browser: every page with a diagram, a form editor or a chart
 still works under it, and the browser reports no violation; a page cannot be framed by another site."""
 
-from datetime import datetime, timedelta, timezone
-
-import engine
-from engine import model
-from tests.browser.conftest import screenshot
-
-BAKU = timezone(timedelta(hours=4))
-OFFICER = model.Actor("officer", frozenset({"officer"}))
+from tests.browser.conftest import delayed_case, screenshot
 
 
 def watch_violations(page):
@@ -22,23 +15,8 @@ def watch_violations(page):
     return found
 
 
-def a_delayed_case(live):
-    services = live.app.extensions["bpm"]
-    progress = engine.start_case(
-        {"channel": "email", "surname": "Quliyeva", "given_name": "Leyla", "email": "leyla@example.az",
-         "description": "Wrong invoice"},
-        actor=model.Actor("intake", frozenset({"intake"})), **services.deps(),
-    )  # fmt: skip
-    live.clock.set(datetime(2026, 3, 3, 10, tzinfo=BAKU))
-    item = engine.show_case(progress.case_id, uow=services.uow).work_items[0]
-    engine.complete_task(progress.case_id, item.task_id, {"review_notes": "ok"}, actor=OFFICER, **services.deps())
-    live.clock.set(datetime(2026, 3, 14, 9, tzinfo=BAKU))  # past "at risk": the delay notice opens
-    engine.fire_due_timers(**services.deps())
-    return engine.show_case(progress.case_id, uow=services.uow)
-
-
 def test_staff_pages_with_diagrams_and_forms_work_under_the_policy(page_as, live):
-    view = a_delayed_case(live)
+    view = delayed_case(live)
     officer = page_as("officer")
     violations = watch_violations(officer)
     officer.goto(f"{live.url}/cases/{view.case.reference}")
@@ -69,7 +47,7 @@ def test_the_modeler_and_the_form_editor_work_under_the_policy(page_as, live):
 
 
 def test_the_audit_steps_and_the_sla_chart_work_under_the_policy(page_as, live):
-    view = a_delayed_case(live)
+    view = delayed_case(live)
     auditor = page_as("auditor")
     violations = watch_violations(auditor)
     auditor.goto(f"{live.url}/audit/cases/{view.case.reference}")

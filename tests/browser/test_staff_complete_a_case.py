@@ -79,10 +79,7 @@ def test_a_supervisor_sees_an_overdue_case_after_10_working_days(page_as, live):
     supervisor.click("a:has-text('Overdue')")
     row = supervisor.locator("tr", has_text=reference)
     assert row.count() >= 1
-    assert (
-        "Escalate overdue complaint" in row.first.inner_text()
-        or "Chase overdue review" in row.first.inner_text()
-    )
+    assert "Escalate overdue complaint" in row.first.inner_text() or "Chase overdue review" in row.first.inner_text()
     screenshot(supervisor, "supervisor-overdue")
     supervisor.goto(f"{live.url}/cases/{reference}")
     assert supervisor.locator(".badge.sla-overdue").count() >= 1
