@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web.config import Config
 
@@ -22,6 +23,8 @@ def create_app(config: Config | dict[str, Any] | None = None, services: Any = No
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,  # above the 5 MB BPMN limit, so that limit can explain itself
     )
     app.config.from_mapping(settings)
+    if proxies := int(app.config.get("TRUSTED_PROXIES") or 0):  # clients as the proxy saw them, for rate limits
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     if services is None:
         raise RuntimeError("create_app needs services; use bootstrap.create_app()")
     app.extensions["bpm"] = services

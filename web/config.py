@@ -41,6 +41,8 @@ class Config:
         self.API_TOKENS = _pairs(os.environ.get("COMPLAINTS_API_TOKENS", ""))  # channel -> token
         self.STATUS_LIMIT_CLIENT = os.environ.get("COMPLAINTS_STATUS_LIMIT_CLIENT", "10 per minute;60 per hour")
         self.STATUS_LIMIT_REFERENCE = os.environ.get("COMPLAINTS_STATUS_LIMIT_REFERENCE", "5 per 10 minutes;20 per day")
+        # Proxies in front of the web processes whose X-Forwarded-For/-Proto/-Host are believed (0: none).
+        self.TRUSTED_PROXIES = int(os.environ.get("COMPLAINTS_TRUSTED_PROXIES") or 0)
         self.RATELIMIT_STORAGE_URI = os.environ.get("COMPLAINTS_RATELIMIT_STORAGE", "memory://")
         # Messages to customers: no SMTP host means they wait in the outbox (visible to staff).
         self.SMTP_HOST = os.environ.get("COMPLAINTS_SMTP_HOST", "")

@@ -118,3 +118,24 @@ def test_the_status_page_speaks_russian(app, case):
     form = {"reference": case.case.reference, "contact": "0512223344", "csrf_token": token}
     answer = client.post("/status", data=form)
     assert "Первичное рассмотрение" in answer.text
+
+
+def tries_from(app, addresses):
+    """One wrong try per forwarded client address, in order; the status codes."""
+    client = english_client(app)
+    codes = []
+    for address in addresses:
+        token = csrf_token(client.get("/status").text)
+        data = {"reference": "MG-2026-000999", "contact": "x@example.az", "csrf_token": token}
+        codes.append(client.post("/status", data=data, headers={"X-Forwarded-For": address}).status_code)
+    return codes
+
+
+def test_behind_a_trusted_proxy_clients_are_limited_apart_and_without_one_a_forged_header_changes_nothing(
+    tmp_path, clock
+):
+    limits = {"STATUS_LIMIT_CLIENT": "2 per minute", "STATUS_LIMIT_REFERENCE": "100 per minute"}
+    proxied = make_app(tmp_path / "proxied.sqlite3", clock, TRUSTED_PROXIES=1, **limits)
+    assert tries_from(proxied, ["203.0.113.1"] * 3 + ["203.0.113.2"]) == [404, 404, 429, 404]
+    direct = make_app(tmp_path / "direct.sqlite3", clock, **limits)  # the default: no proxy is trusted
+    assert tries_from(direct, ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) == [404, 404, 429]
