@@ -24,7 +24,7 @@ DEMO_KEY_FILE = "history.key"
 NO_KEY = (
     "No history key: set COMPLAINTS_HISTORY_KEY (e.g. the output of `openssl rand -hex 32`) or "
     "COMPLAINTS_HISTORY_KEY_FILE (a file only the application can read), kept outside the database "
-    "and its backups. It signs every case history; see README, 'Auditing'."
+    "and its backups. It signs every case history; see docs/auditors-and-dpo.md."
 )
 
 

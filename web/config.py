@@ -21,7 +21,7 @@ class Config:
         self.INSTANCE_PATH = str(instance)
         self.DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'complaints.sqlite3'}")
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
-        # Signs every case history; never stored in the database (README, "Auditing").
+        # Signs every case history; never stored in the database (docs/auditors-and-dpo.md).
         self.HISTORY_KEY = os.environ.get("COMPLAINTS_HISTORY_KEY", "")
         self.HISTORY_KEY_FILE = os.environ.get("COMPLAINTS_HISTORY_KEY_FILE", "")
         self.DEMO_MODE = _flag("COMPLAINTS_DEMO")
