@@ -262,7 +262,10 @@ class ProductMachine(RuleBasedStateMachine):
 
     def the_customer_replies_by_email(self, pick: int) -> None:
         self.stats["the_customer_replies_by_email"] += 1
-        tracked = [c for c in self.cases if not c.erased][pick % len([c for c in self.cases if not c.erased])]
+        reachable = [c for c in self.cases if not c.erased]
+        if not reachable:  # every customer so far was erased: nobody is left to reply
+            return
+        tracked = reachable[pick % len(reachable)]
         raw = (
             f"From: {tracked.customer.given_name} <{tracked.customer.email}>\r\nTo: complaints@musicgallery.az\r\n"
             f"Subject: Re: {tracked.reference}\r\nMessage-ID: <reply-{pick}-{len(self.dirty)}-{tracked.case_id}@ex>\r\n"
