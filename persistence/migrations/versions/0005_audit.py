@@ -1,14 +1,14 @@
 """Auditing: who viewed whose personal data (an access log), and cases found by moment of receipt.
 
 Revision ID: i7_01
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-26
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "i7_01"
+revision = "i7_01"  # kept from before the files were renamed: databases store it
 down_revision = "0004"
 branch_labels = None
 depends_on = None

@@ -1,14 +1,14 @@
 """Inbound messages (e-mail, chat, social media) and their attachments; quarantine of bad mail.
 
 Revision ID: i5b_01
-Revises: 0003
+Revises: i7_01
 Create Date: 2026-11-25
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "i5b_01"
+revision = "i5b_01"  # kept from before the files were renamed: databases store it
 down_revision = "i7_01"
 branch_labels = None
 depends_on = None

@@ -1,14 +1,14 @@
 """The outbox is sent with retries: when a pending message is next due, found through an index.
 
 Revision ID: i5a_01
-Revises: 0003
+Revises: i5b_01
 Create Date: 2026-11-25
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "i5a_01"
+revision = "i5a_01"  # kept from before the files were renamed: databases store it
 down_revision = "i5b_01"
 branch_labels = None
 depends_on = None

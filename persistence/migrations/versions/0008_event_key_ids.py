@@ -8,7 +8,7 @@ Create Date: 2026-11-30
 import sqlalchemy as sa
 from alembic import op
 
-revision = "event_key_ids"
+revision = "event_key_ids"  # kept from before the files were renamed: databases store it
 down_revision = "i5a_01"
 branch_labels = None
 depends_on = None
