@@ -173,7 +173,7 @@ def create_app(config: object | None = None, clock: Clock | None = None):  # typ
 
 def main() -> None:
     """The `complaints` console script."""
-    from web.cli import make_cli
+    from web.commands import make_cli
 
     try:
         make_cli(create_app)()

@@ -34,7 +34,7 @@ def create_app(config: Config | dict[str, Any] | None = None, services: Any = No
         audit,
         auth,
         cases,
-        cli,
+        commands,
         errors,
         health,
         i18n,
@@ -60,5 +60,5 @@ def create_app(config: Config | dict[str, Any] | None = None, services: Any = No
         app.register_blueprint(blueprint)
     api.init_app(app)
     auth.csrf.exempt(api.blp)  # token-authenticated JSON, no cookies
-    cli.init_app(app)
+    commands.init_app(app)
     return app

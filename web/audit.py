@@ -13,9 +13,9 @@ from flask_login import current_user
 import engine
 from engine import access
 from engine.errors import Conflict, InvalidInput
-from web.audit_cli import history_csv, history_json, report_csv
 from web.auth import roles_required
 from web.deps import deps, services
+from web.exports import history_csv, history_json, report_csv
 from web.views import CHANNELS, local
 
 bp = Blueprint("audit", __name__)

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 import bootstrap
 from tests import modeler_files as files
 from tests.conftest import BPMN_FILE, corpus_file
-from web.cli import make_cli
+from web.commands import make_cli
 
 
 @pytest.fixture

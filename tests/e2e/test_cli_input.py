@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 import bootstrap
 from tests.conftest import BPMN_FILE
-from web.cli import make_cli
+from web.commands import make_cli
 from web.preflight import SETS_UP_DATABASE
 
 # Every command that reads or writes the database, with arguments it would otherwise accept.

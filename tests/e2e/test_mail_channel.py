@@ -9,9 +9,9 @@ from click.testing import CliRunner
 
 import bootstrap
 import engine
-from web.cli import make_cli
+from web.commands import make_cli
+from web.commands.mail import make_listener
 from web.config import Config
-from web.mail import make_listener
 
 MAIL = Path(__file__).resolve().parents[1] / "data" / "mail"
 SMALL_FILES = {"MAIL_MAX_ATTACHMENT_BYTES": 16 * 1024}

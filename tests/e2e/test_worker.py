@@ -9,7 +9,7 @@ from click.testing import CliRunner
 import bootstrap
 import engine
 from web import runner
-from web.cli import make_cli
+from web.commands import make_cli
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 import bootstrap
-from web.cli import make_cli
+from web.commands import make_cli
 
 COMPLAINTS = Path(sys.executable).with_name("complaints")
 

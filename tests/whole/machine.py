@@ -35,7 +35,7 @@ import engine
 from engine import deadlines, model, sla, spiff, workflows
 from tests.conftest import BPMN_FILE, bundled_forms
 from tests.web_app import PASSWORD, csrf_token
-from web.cli import make_cli
+from web.commands import make_cli
 
 BAKU = ZoneInfo("Asia/Baku")
 PERSONAL_ROLES = ("intake", "officer", "supervisor")  # who may see a customer's data

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 import time
@@ -13,7 +11,8 @@ from typing import Any
 import click
 
 import engine
-from web.cli import actor, clock, deps, domain_errors, services
+from web.commands.common import actor, clock, deps, domain_errors, services
+from web.exports import history_csv, history_json, report_csv
 
 
 @click.command()
@@ -36,8 +35,10 @@ def verify(case: str | None, batch: int, heads_file: Path | None) -> None:
     click.echo(f"{total} case(s) verified in {seconds:.1f} s ({rate:.0f} cases/s): "
                f"{total - len(bad)} identical, {len(bad)} with a problem.")  # fmt: skip
     if unkeyed:
-        click.echo(f"{unkeyed} case(s) end in events recorded without a history key (before keys were "
-                   "configured): only a signed chain-heads export (`verify --heads`) shows they were not rewritten.")
+        click.echo(
+            f"{unkeyed} case(s) end in events recorded without a history key (before keys were "
+            "configured): only a signed chain-heads export (`verify --heads`) shows they were not rewritten."
+        )
     raise SystemExit(1 if bad or not heads_ok else 0)
 
 
@@ -74,8 +75,10 @@ def _check_heads(path: Path) -> bool:
     result = engine.check_chain_heads(export, uow=services().uow)
     for reference, what in result.problems:
         click.secho(f"{reference}: since the export of {result.generated_at}: {what}", fg="red")
-    click.echo(f"Chain heads of {result.generated_at} (signed with key '{result.key_id}'): {result.exported} "
-               f"case(s) exported, {len(result.problems)} no longer extend their head; {result.newer} newer case(s).")
+    click.echo(
+        f"Chain heads of {result.generated_at} (signed with key '{result.key_id}'): {result.exported} "
+        f"case(s) exported, {len(result.problems)} no longer extend their head; {result.newer} newer case(s)."
+    )
     return result.ok
 
 
@@ -157,39 +160,6 @@ def history(case: str, fmt: str) -> None:
     click.echo(history_csv(record) if fmt == "csv" else json.dumps(history_json(record), indent=2, ensure_ascii=False))
 
 
-def history_json(record: Any) -> dict[str, Any]:
-    """The JSON export of a case history (also served by the audit pages)."""
-    c, check = record.case, record.check
-    return {
-        "reference": c.reference, "case_id": c.id, "process_version": record.version.number,
-        "version_id": c.version_id, "channel": c.channel, "received_at": c.received_at.isoformat(),
-        "status": c.status, "personal_data_erased": record.erased,
-        "chain": {"whole": check.broken is None, "broken_at": check.broken.seq if check.broken else None,
-                  "reason": check.broken.reason if check.broken else None, "key_id": check.key_id},
-        "replay": {"identical": check.divergence is None,
-                   "diverges_at": check.divergence.seq if check.divergence else None,
-                   "what": check.divergence.what if check.divergence else None},
-        "sla": [{"stage": p.stage, "working_days": p.working_days, "due": p.due.isoformat(), "state": p.state,
-                 "done_at": p.done_at.isoformat() if p.done_at else None, "late_working_days": p.late_days,
-                 "new_date": p.new_date.isoformat() if p.new_date else None}
-                for p in record.checkpoints],
-        "events": [{"seq": e.seq, "type": e.type, "actor": e.actor, "at": e.at.isoformat(), "data": e.data,
-                    "prev_hash": e.prev_hash, "hash": e.hash, "key_id": e.key_id} for e in record.events],
-        "personal_data_views": [{"viewer": v.viewer, "at": v.viewed_at.isoformat(), "place": v.place}
-                                for v in record.views],
-    }  # fmt: skip
-
-
-def history_csv(record: Any) -> str:
-    """The CSV export: one row per event."""
-    rows = engine.history_rows(record)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["reference"], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
 @click.command("sla-report")
 @click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day of receipt.")
 @click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day of receipt.")
@@ -208,16 +178,6 @@ def sla_report(start: Any, end: Any, as_csv: bool) -> None:
                    f"pending {row.pending:>4}  within SLA {share:>5}")  # fmt: skip
     for reason, count in report.reasons():
         click.echo(f"  delay reason ({count}x): {reason}")
-
-
-def report_csv(report: Any) -> str:
-    """Rows per stage and channel, then the totals per stage, as CSV."""
-    rows = [r.as_dict() for r in report.rows + report.totals]
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
 
 
 @click.command()

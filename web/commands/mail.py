@@ -23,7 +23,7 @@ from flask import Flask, current_app
 
 import engine
 from engine import mail, model
-from web.cli import clock, domain_errors
+from web.commands.common import clock, domain_errors
 from web.deps import services
 
 log = logging.getLogger(__name__)
@@ -150,3 +150,6 @@ def mail_listener(host: str | None, port: int | None) -> None:
     finally:
         listener.stop()
         click.echo("Mail listener stopped.")
+
+
+COMMANDS = (import_mail, mail_listener)
