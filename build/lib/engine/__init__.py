@@ -1,0 +1,106 @@
+"""The complaint-handling engine: pure domain and use cases; no Flask, no SQL.
+
+The table of contents: each use case is one function, dependencies keyword-only and last.
+"""
+
+from engine.audit import (
+    case_history,
+    count_cases,
+    history_rows,
+    replay_against_draft,
+    verify_case,
+    verify_cases,
+)
+from engine.cases import (
+    complete_task,
+    list_work_items,
+    open_task,
+    process_diagram,
+    record_status_request,
+    show_case,
+    start_case,
+    status_answer,
+)
+from engine.chain_heads import check_chain_heads, export_chain_heads
+from engine.diff import compare_versions, diff_versions
+from engine.disclosure import view_case, view_task
+from engine.drafts import deploy_draft, discard_draft, get_draft, list_drafts, open_draft, save_draft, upload_draft
+from engine.inbound import (
+    attachment,
+    inbound_message,
+    list_quarantine,
+    receive_email,
+    receive_intake_message,
+)
+from engine.migration import migrate_cases, parse_mapping
+from engine.outbox import (
+    list_undelivered_messages,
+    mark_message_handled,
+    next_work_at,
+    retry_message,
+    send_due_messages,
+)
+from engine.privacy import erase_personal_data, log_personal_data_view
+from engine.reports import sla_report
+from engine.status import check_status
+from engine.timers import fire_due_timers
+from engine.users import add_user, get_user, list_users, set_password
+from engine.versions import check_upload, deploy_process_version, list_versions
+from engine.worklist import Filters, claim_task, task_list
+
+__all__ = [
+    "compare_versions",
+    "deploy_draft",
+    "diff_versions",
+    "discard_draft",
+    "get_draft",
+    "list_drafts",
+    "migrate_cases",
+    "open_draft",
+    "parse_mapping",
+    "save_draft",
+    "upload_draft",
+    "case_history",
+    "check_chain_heads",
+    "count_cases",
+    "export_chain_heads",
+    "erase_personal_data",
+    "history_rows",
+    "log_personal_data_view",
+    "replay_against_draft",
+    "sla_report",
+    "verify_case",
+    "verify_cases",
+    "attachment",
+    "check_status",
+    "inbound_message",
+    "list_quarantine",
+    "receive_email",
+    "receive_intake_message",
+    "Filters",
+    "claim_task",
+    "task_list",
+    "add_user",
+    "get_user",
+    "list_users",
+    "set_password",
+    "check_upload",
+    "complete_task",
+    "open_task",
+    "process_diagram",
+    "deploy_process_version",
+    "fire_due_timers",
+    "list_versions",
+    "list_work_items",
+    "list_undelivered_messages",
+    "mark_message_handled",
+    "next_work_at",
+    "retry_message",
+    "send_due_messages",
+    "record_status_request",
+    "show_case",
+    "start_case",
+    "status_answer",
+    "view_case",
+    "view_task",
+]

@@ -1,0 +1,1 @@
+"""Adapters for the engine's store interfaces: SQLAlchemy (SQLite, PostgreSQL) and memory."""
