@@ -28,7 +28,12 @@ def create_app(config: Config | dict[str, Any] | None = None, services: Any = No
     if services is None:
         raise RuntimeError("create_app needs services; use bootstrap.create_app()")
     app.extensions["bpm"] = services
+    _install(app)
+    return app
 
+
+def _install(app: Flask) -> None:
+    """Extensions, blueprints and commands, in the order their hooks must run."""
     from web import (
         api,
         audit,
@@ -61,4 +66,3 @@ def create_app(config: Config | dict[str, Any] | None = None, services: Any = No
     api.init_app(app)
     auth.csrf.exempt(api.blp)  # token-authenticated JSON, no cookies
     commands.init_app(app)
-    return app
