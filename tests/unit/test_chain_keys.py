@@ -82,6 +82,7 @@ def test_a_hex_key_of_odd_length_is_read_as_base64_and_mixed_case_hex_as_hex():
         (f":{HEX_KEY}", "write each history key as id:secret (id: letters, digits, '.', '_', '-')"),
         (f"{'i' * 41}:{HEX_KEY}", "write each history key as id:secret (id: letters, digits, '.', '_', '-')"),
         ("k:not-base64-at-all%%", "history key 'k' is neither hex nor base64"),
+        ("k:" + "AAAA" * 6 + "$!", "history key 'k' is neither hex nor base64"),  # no stray character is dropped
         ("not+base64%%", "the history key is neither hex nor base64"),
         ("k:", "history key 'k' is 0 bytes; it needs at least 16 (32 recommended)"),
     ],
