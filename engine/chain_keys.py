@@ -51,9 +51,6 @@ class Keyring:
     def ids(self) -> tuple[str, ...]:
         return tuple(key_id for key_id, _ in self.keys)
 
-    def holds(self, key_id: str) -> bool:
-        return any(known == key_id for known, _ in self.keys)
-
     def sign(self, data: bytes, key_id: str | None = None) -> str:
         """HMAC-SHA256 of `data` (hex) under the key `key_id` (default: the signing key)."""
         wanted = key_id or self.signing_id
@@ -71,7 +68,7 @@ class Keyring:
 
 def parse(text: str) -> Keyring:
     """A keyring from its text form (see the module docstring); raises KeyringError."""
-    lines = (line.split("#", 1)[0] for line in text.splitlines())
+    lines = (line.partition("#")[0] for line in text.splitlines())
     entries = [entry for line in lines for entry in re.split(r"[,\s]+", line) if entry]
     if len(entries) == 1 and ":" not in entries[0]:
         secret = _secret(entries[0], "the history key")

@@ -243,5 +243,5 @@ def sealed_values(events: list[model.Event]) -> dict[str, set[str]]:
         for path, seal in event.data.get("sealed", {}).items():
             value = get(event.data, path)
             if "salt" in seal and isinstance(value, str):
-                values.setdefault(path.rsplit(".", 1)[-1], set()).add(value)
+                values.setdefault(path.rpartition(".")[2], set()).add(value)
     return values
