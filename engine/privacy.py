@@ -63,7 +63,8 @@ def erase_personal_data(
 ) -> Erasure:
     """Replace a closed case's personal data with a tombstone and redact free text; recorded in the chain."""
     access.require_erasure(actor)
-    if not reason.strip() or len(reason) > 500:
+    reason = reason.strip()  # what is recorded, and measured
+    if not reason or len(reason) > 500:
         raise InvalidInput("Give the reason for the erasure (at most 500 characters).", {"reason": ["Required."]})
     now = clock.now()
     with uow:
