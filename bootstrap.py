@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from engine import chain_keys, history, letters
-from engine.calendar import WorkingCalendar
-from engine.clock import Clock, SystemClock
-from engine.policy import Policy
+from engine.correspondence import letters
+from engine.kernel.calendar import WorkingCalendar
+from engine.kernel.clock import Clock, SystemClock
+from engine.kernel.policy import Policy
+from engine.records import chain_keys, history
 from persistence import db
 from persistence.memory import MemoryDatabase, MemoryUnitOfWork
 from persistence.smtp import SmtpMailer, SmtpSettings

@@ -49,10 +49,12 @@ from lxml import etree
 from sqlalchemy import event, text
 
 import engine
-from engine import forms as engine_forms
-from engine import model, spiff, workflows
-from engine.clock import SettableClock
-from engine.policy import Policy
+from engine import spiff
+from engine.casework import workflows
+from engine.kernel import model
+from engine.kernel.clock import SettableClock
+from engine.kernel.policy import Policy
+from engine.notation import forms as engine_forms
 from persistence import db
 from persistence.store import SqlUnitOfWork
 
@@ -392,7 +394,9 @@ class Breakdown:
     def __init__(self, target: Persisted):
         import sqlalchemy.engine.base as sa_base
 
-        from engine import cases, forms, history
+        from engine.casework import cases
+        from engine.notation import forms
+        from engine.records import history
         from persistence import store
 
         self.target = target

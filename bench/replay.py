@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import engine
-from engine import chain_keys, history, model
-from engine.clock import SettableClock
-from engine.policy import Policy
+from engine.kernel import model
+from engine.kernel.clock import SettableClock
+from engine.kernel.policy import Policy
+from engine.records import chain_keys, history
 from persistence import db
 from persistence.store import SqlUnitOfWork
 

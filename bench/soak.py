@@ -28,7 +28,7 @@ import psycopg
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from engine.clock import SettableClock
+from engine.kernel.clock import SettableClock
 from tests.smtp import SmtpServer
 from tests.web_app import make_app
 from tests.whole.machine import Environment, ProductMachine

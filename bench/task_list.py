@@ -24,7 +24,7 @@ import psycopg
 from sqlalchemy import insert, select, text
 
 import engine
-from engine.clock import SettableClock
+from engine.kernel.clock import SettableClock
 from persistence import tables as t
 from tests.web_app import PASSWORD, csrf_token, make_app
 

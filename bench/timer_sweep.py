@@ -40,9 +40,10 @@ import psycopg
 from sqlalchemy import Engine, event, text
 
 import engine
-from engine import spiff, workflows
-from engine.clock import SettableClock
-from engine.policy import Policy
+from engine import spiff
+from engine.casework import workflows
+from engine.kernel.clock import SettableClock
+from engine.kernel.policy import Policy
 from persistence import db
 from persistence.store import SqlUnitOfWork
 from tests.scenario import Scenario

@@ -3,7 +3,11 @@
 The table of contents: each use case is one function, dependencies keyword-only and last.
 """
 
-from engine.audit import (
+from engine.audit.chain_heads import check_chain_heads, export_chain_heads
+from engine.audit.disclosure import view_case, view_task
+from engine.audit.privacy import erase_personal_data, log_personal_data_view
+from engine.audit.reports import sla_report
+from engine.audit.verification import (
     case_history,
     count_cases,
     history_rows,
@@ -11,7 +15,7 @@ from engine.audit import (
     verify_case,
     verify_cases,
 )
-from engine.cases import (
+from engine.casework.cases import (
     complete_task,
     list_work_items,
     open_task,
@@ -21,34 +25,41 @@ from engine.cases import (
     start_case,
     status_answer,
 )
-from engine.chain_heads import check_chain_heads, export_chain_heads
-from engine.diff import compare_versions, diff_versions
-from engine.disclosure import view_case, view_task
-from engine.drafts import deploy_draft, discard_draft, get_draft, list_drafts, open_draft, save_draft, upload_draft
-from engine.inbound import (
+from engine.casework.status import check_status
+from engine.casework.timers import fire_due_timers
+from engine.casework.worklist import Filters, claim_task, task_list
+from engine.correspondence.inbound import (
     attachment,
     inbound_message,
     list_quarantine,
     receive_email,
     receive_intake_message,
 )
-from engine.migration import migrate_cases, parse_mapping
-from engine.outbox import (
+from engine.correspondence.outbox import (
     list_undelivered_messages,
     mark_message_handled,
     next_work_at,
     retry_message,
     send_due_messages,
 )
-from engine.privacy import erase_personal_data, log_personal_data_view
-from engine.reports import sla_report
-from engine.status import check_status
-from engine.timers import fire_due_timers
-from engine.users import add_user, get_user, list_users, set_password
-from engine.versions import check_upload, deploy_process_version, list_versions
-from engine.worklist import Filters, claim_task, task_list
+from engine.kernel import errors, model  # the vocabulary every caller shares: engine.model, engine.errors
+from engine.kernel.users import add_user, get_user, list_users, set_password
+from engine.process_models.diff import compare_versions, diff_versions
+from engine.process_models.drafts import (
+    deploy_draft,
+    discard_draft,
+    get_draft,
+    list_drafts,
+    open_draft,
+    save_draft,
+    upload_draft,
+)
+from engine.process_models.migration import migrate_cases, parse_mapping
+from engine.process_models.versions import check_upload, deploy_process_version, list_versions
 
 __all__ = [
+    "errors",
+    "model",
     "compare_versions",
     "deploy_draft",
     "diff_versions",

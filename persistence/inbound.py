@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from engine import model
-from engine.errors import Conflict, NotFound
+from engine.kernel import model
+from engine.kernel.errors import Conflict, NotFound
 from persistence import tables as t
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 
-from engine import model
-from engine.errors import Conflict, MessageNotFound
+from engine.kernel import model
+from engine.kernel.errors import Conflict, MessageNotFound
 from persistence import tables as t
 from persistence.rows import SqlStore
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from engine import model
-from engine.errors import Conflict, NotFound, VersionNotFound
+from engine.kernel import model
+from engine.kernel.errors import Conflict, NotFound, VersionNotFound
 from persistence import tables as t
 from persistence.rows import SqlStore
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from engine.errors import Conflict, StaleCase
+from engine.kernel.errors import Conflict, StaleCase
 
 _BATCH = "write_batch"  # key in Connection.info while a batch is open
 

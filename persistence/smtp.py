@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from engine.errors import DeliveryFailed
+from engine.kernel.errors import DeliveryFailed
 
 SECURITY = ("starttls", "tls", "none")
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}

@@ -18,8 +18,8 @@ from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from engine import model
-from engine.errors import CaseNotFound, Conflict
+from engine.kernel import model
+from engine.kernel.errors import CaseNotFound, Conflict
 from persistence import tables as t
 from persistence.inbound import SqlAttachments, SqlInbound
 from persistence.outbox import OUTBOX_INSERT, SqlOutbox

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from engine import model
+from engine.kernel import model
 from persistence import tables as t
 from persistence.rows import SqlStore
 

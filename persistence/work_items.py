@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, or_, select, update
 
-from engine import model
-from engine.errors import Conflict
+from engine.kernel import model
+from engine.kernel.errors import Conflict
 from persistence import tables as t
 from persistence.rows import SqlStore
 

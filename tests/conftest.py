@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import chain_keys, history
-from engine.clock import SettableClock
-from engine.policy import Policy
+from engine.kernel.clock import SettableClock
+from engine.kernel.policy import Policy
+from engine.records import chain_keys, history
 
 ROOT = Path(__file__).resolve().parent.parent
 BPMN_FILE = ROOT / "bpmn" / "complaint_handling.bpmn"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import engine
-from engine import model, workflows
-from engine.clock import SettableClock
-from engine.policy import Policy
+from engine.casework import workflows
+from engine.kernel import model
+from engine.kernel.clock import SettableClock
+from engine.kernel.policy import Policy
 from tests.conftest import BPMN_FILE, bundled_forms
 
 COMPLETE_INTAKE = {
@@ -37,7 +38,7 @@ class Scenario:
             workflows._live.clear()
         return {"uow": self.uow, "clock": self.clock, "policy": self.policy}
 
-    def start(self, **intake: Any) -> engine.cases.Progress:
+    def start(self, **intake: Any) -> engine.casework.cases.Progress:
         data = dict(COMPLETE_INTAKE, **intake)
         return engine.start_case(
             {k: v for k, v in data.items() if v is not None}, actor=ACTORS["intake"], **self.deps
@@ -48,7 +49,7 @@ class Scenario:
 
     def complete(
         self, case_id: str, bpmn_id: str, data: dict[str, Any] | None = None, *, lane: str | None = None
-    ) -> engine.cases.Progress:
+    ) -> engine.casework.cases.Progress:
         item = self.ready(case_id)[bpmn_id]
         who = ACTORS[lane or item.lane]
         return engine.complete_task(case_id, item.task_id, data or {}, actor=who, **self.deps)

@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from engine import history, model
+from engine.kernel import model
+from engine.records import history
 from persistence import tables as t
 
 

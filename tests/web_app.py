@@ -10,8 +10,8 @@ from werkzeug.security import generate_password_hash
 
 import bootstrap
 import engine
-from engine import model
-from engine.clock import SettableClock
+from engine.kernel import model
+from engine.kernel.clock import SettableClock
 from web import runner
 from web.config import Config
 

@@ -17,9 +17,10 @@ from flask_smorest import Api, Blueprint, abort
 from marshmallow import RAISE, Schema, fields, validate
 
 import engine
-from engine import forms, text
-from engine.errors import Conflict
-from engine.intake import IntakeSchema
+from engine.casework.intake import IntakeSchema
+from engine.kernel import text
+from engine.kernel.errors import Conflict
+from engine.notation import forms
 from web import inputs
 from web.deps import deps
 

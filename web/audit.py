@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 
 import engine
-from engine import access
-from engine.errors import Conflict, InvalidInput
+from engine.kernel import access
+from engine.kernel.errors import Conflict, InvalidInput
 from web.auth import roles_required
 from web.deps import deps, services
 from web.exports import history_csv, history_json, report_csv
@@ -21,7 +21,7 @@ from web.views import CHANNELS, local
 bp = Blueprint("audit", __name__)
 AUDITORS = tuple(sorted(access.AUDIT))
 DPO = tuple(sorted(access.ERASURE))
-EVENT_LABELS = {  # one per type in engine.history.TYPES (a test holds them together)
+EVENT_LABELS = {  # one per type in engine.records.history.TYPES (a test holds them together)
     "case_started": lazy_gettext("Complaint recorded"), "task_completed": lazy_gettext("Task completed"),
     "timer_fired": lazy_gettext("Deadline reached"), "status_requested": lazy_gettext("Status requested"),
     "version_migrated": lazy_gettext("Moved to another process version"),
@@ -50,7 +50,7 @@ def case(reference: str):  # type: ignore[no-untyped-def]
     return render_template("audit_case.html", record=record, steps=_steps(record), labels=EVENT_LABELS)
 
 
-def _steps(record: engine.audit.CaseHistory) -> list[dict[str, Any]]:
+def _steps(record: engine.audit.verification.CaseHistory) -> list[dict[str, Any]]:
     """What the step-through shows for each event: its own elements and what waited after it."""
     return [
         {
@@ -58,7 +58,7 @@ def _steps(record: engine.audit.CaseHistory) -> list[dict[str, Any]]:
             "type": e.type,
             "actor": e.actor,
             "at": local(e.at),
-            "elements": engine.audit.elements(e),
+            "elements": engine.audit.verification.elements(e),
             "waiting": sorted({bpmn for bpmn, _ in (e.data.get("after") or {}).get("ready", [])}),
         }  # fmt: skip
         for e in record.events
@@ -136,7 +136,7 @@ def _default_period() -> tuple[date, date]:
 def _chart(report: Any) -> dict[str, Any]:
     """Chart.js data: per channel, the share within SLA of each stage (percent)."""
     channels = sorted({r.channel for r in report.rows if r.met + r.missed})
-    stages = [s for s, _ in engine.sla.STAGES]
+    stages = [s for s, _ in engine.audit.sla.STAGES]
     share = {(r.stage, r.channel): r.share for r in report.rows}
     return {
         "labels": channels,

@@ -16,15 +16,15 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 import engine
-from engine import access, model
-from engine.errors import Forbidden
+from engine.kernel import access, model
+from engine.kernel.errors import Forbidden
 from web.deps import services
 from web.i18n import LANGUAGES
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-STAFF = tuple(sorted(access.STAFF))  # the rule itself is the engine's (engine/access.py)
+STAFF = tuple(sorted(access.STAFF))  # the rule itself is the engine's (engine/kernel/access.py)
 PERSONAL_DATA_ROLES = access.PERSONAL_DATA
 
 

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 import engine
-from engine import access, model
-from engine.errors import InvalidInput
+from engine.kernel import access, model
+from engine.kernel.errors import InvalidInput
 from web.auth import STAFF, roles_required
 from web.deps import deps, services
 from web.views import local

@@ -6,7 +6,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import DomainError, InvalidInput
+from engine.kernel.errors import DomainError, InvalidInput
 
 
 def init_app(app: Flask) -> None:

@@ -7,7 +7,7 @@ import io
 from flask import Blueprint, Response, abort, render_template, send_file
 
 import engine
-from engine import access
+from engine.kernel import access
 from web.auth import roles_required
 from web.deps import services
 

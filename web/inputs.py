@@ -16,8 +16,8 @@ from flask.json.provider import DefaultJSONProvider
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
-from engine import text
-from engine.errors import InvalidInput
+from engine.kernel import text
+from engine.kernel.errors import InvalidInput
 
 
 def init_app(app: Flask) -> None:

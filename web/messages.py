@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 import engine
-from engine import access
+from engine.kernel import access
 from web.auth import _safe_next, roles_required
 from web.deps import services
 

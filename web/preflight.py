@@ -13,7 +13,7 @@ from typing import Any
 import click
 from flask import Flask
 
-from engine import text
+from engine.kernel import text
 from web.deps import services
 
 SETS_UP_DATABASE = ("init-db", "setup", "run")

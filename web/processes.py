@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 import engine
-from engine.drafts import blocking
-from engine.errors import InvalidBpmn, InvalidInput
+from engine.kernel.errors import InvalidBpmn, InvalidInput
+from engine.process_models.drafts import blocking
 from web import security
 from web.auth import roles_required
 from web.deps import deps, services

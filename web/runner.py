@@ -14,8 +14,8 @@ from werkzeug.security import generate_password_hash
 from werkzeug.serving import run_simple
 
 import engine
-from engine import model
-from engine.clock import Clock
+from engine.kernel import model
+from engine.kernel.clock import Clock
 from web.deps import services
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 import engine
-from engine import forms
-from engine.errors import InvalidInput, StaleCase, TaskNotReady
+from engine.kernel.errors import InvalidInput, StaleCase, TaskNotReady
+from engine.notation import forms
 from web.auth import STAFF, _safe_next, home_for, roles_required
 from web.deps import deps, services
 from web.inputs import int_arg
@@ -105,14 +105,16 @@ def task(case_id: str, task_id: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("tasks.index"), 303)
 
 
-def _open(case_id: str, task_id: str) -> engine.cases.TaskPage:
+def _open(case_id: str, task_id: str) -> engine.casework.cases.TaskPage:
     """Shown (GET): the customer's data only to roles that may see it, the view logged; re-shown (POST): not logged."""
     if request.method == "GET":
         return engine.view_task(case_id, task_id, actor=current_user.actor, **deps())
     return engine.open_task(case_id, task_id, actor=current_user.actor, uow=services().uow, policy=services().policy)
 
 
-def _task_page(page: engine.cases.TaskPage, values: dict[str, Any], errors: Any = None, message: str = "") -> str:
+def _task_page(
+    page: engine.casework.cases.TaskPage, values: dict[str, Any], errors: Any = None, message: str = ""
+) -> str:
     """The task form with the values typed so far, the errors beside their fields, and the dates it takes."""
     policy = services().policy
     today = policy.calendar.local_date(services().clock.now())

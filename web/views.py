@@ -11,7 +11,8 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 from markupsafe import Markup
 
-from engine import access, deadlines, model
+from engine.casework import deadlines
+from engine.kernel import access, model
 from web.deps import services
 from web.i18n import LANGUAGES, locale
 

@@ -13,8 +13,8 @@ import SpiffWorkflow.bpmn.specs.event_definitions.timer as _timer_module
 import SpiffWorkflow.task as _task_module
 from SpiffWorkflow.bpmn import BpmnWorkflow
 
-from engine import ids
-from engine.clock import Clock, SettableClock, SystemClock
+from engine.kernel import ids
+from engine.kernel.clock import Clock, SettableClock, SystemClock
 
 # --- the clock SpiffWorkflow reads ---------------------------------------------------------
 

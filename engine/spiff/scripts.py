@@ -12,8 +12,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 
-from engine import sandbox
-from engine.bpmn import timer_literal
+from engine.notation import sandbox
+from engine.notation.bpmn import timer_literal
 from engine.spiff.clocks import engine_clock
 
 MIN_CYCLE_SECONDS = 60

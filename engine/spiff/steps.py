@@ -19,10 +19,10 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from engine import sandbox
-from engine.bpmn import MAX_NESTING
-from engine.clock import SettableClock
-from engine.errors import ProcessError, TaskNotFound, TaskNotReady
+from engine.kernel.clock import SettableClock
+from engine.kernel.errors import ProcessError, TaskNotFound, TaskNotReady
+from engine.notation import sandbox
+from engine.notation.bpmn import MAX_NESTING
 from engine.spiff.clocks import TASK_ID_SPACE, TaskIds, engine_clock, task_id_source
 from engine.spiff.scripts import ScriptEngine
 from engine.spiff.storage import Bundle

@@ -22,7 +22,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
-from engine.errors import InvalidBpmn
+from engine.kernel.errors import InvalidBpmn
 from engine.spiff.clocks import TaskIds
 from engine.spiff.scripts import ScriptEngine
 

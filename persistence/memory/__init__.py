@@ -12,7 +12,7 @@ import threading
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from engine.errors import StaleCase
+from engine.kernel.errors import StaleCase
 from persistence.memory.base import MemoryDatabase, Op, Tables
 from persistence.memory.case_stores import Cases, Drafts, Events, Personal, Users, Versions, Views, WorkItems
 from persistence.memory.message_stores import Attachments, Inbound, Outbox

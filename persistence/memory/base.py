@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from engine import model
+from engine.kernel import model
 
 if TYPE_CHECKING:
     from persistence.memory import MemoryUnitOfWork

@@ -8,8 +8,9 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from engine import deadlines, model
-from engine.errors import CaseNotFound, Conflict, NotFound, StaleCase, VersionNotFound
+from engine.casework import deadlines
+from engine.kernel import model
+from engine.kernel.errors import CaseNotFound, Conflict, NotFound, StaleCase, VersionNotFound
 from persistence.memory.base import Store, Tables, put
 
 

@@ -7,8 +7,8 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from engine import model
-from engine.errors import Conflict, MessageNotFound, NotFound
+from engine.kernel import model
+from engine.kernel.errors import Conflict, MessageNotFound, NotFound
 from persistence.memory.base import Store, Tables, put
 
 

@@ -12,8 +12,8 @@ import pytest
 from werkzeug.serving import make_server
 
 import engine
-from engine import model
-from engine.clock import SettableClock
+from engine.kernel import model
+from engine.kernel.clock import SettableClock
 from tests.web_app import PASSWORD, make_app
 
 BAKU = timezone(timedelta(hours=4))

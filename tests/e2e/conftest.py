@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 import engine
-from engine.clock import SettableClock
+from engine.kernel.clock import SettableClock
 from tests.web_app import PASSWORD, csrf_token, make_app
 
 

@@ -8,8 +8,8 @@ from sqlalchemy import text
 
 import bootstrap
 import engine
-from engine import history
-from engine.clock import SettableClock
+from engine.kernel.clock import SettableClock
+from engine.records import history
 from tests.conftest import BPMN_FILE, ROOT, TEST_HISTORY_KEYS
 from tests.e2e.test_cli import cli  # noqa: F401 - the fixture
 

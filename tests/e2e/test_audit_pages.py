@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import text
 
 import engine
-from engine import history, model
+from engine.kernel import model
+from engine.records import history
 from tests.conftest import ROOT
 from web import audit
 

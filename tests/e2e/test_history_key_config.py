@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import bootstrap
-from engine import history
+from engine.records import history
 from tests.conftest import ROOT
 from web.config import Config
 

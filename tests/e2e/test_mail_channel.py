@@ -104,7 +104,8 @@ def test_import_mail_files_a_folder_of_eml_and_mbox_and_is_idempotent(cli):
 def test_staff_see_quarantined_mail_and_can_download_it(as_user, services, app):
     app.config.update(SMALL_FILES)
     raw = (MAIL / "oversized_attachment.eml").read_bytes()
-    held = engine.receive_email(raw, limits=engine.mail.Limits(attachment_bytes=16 * 1024), **services.deps())
+    limits = engine.correspondence.mail.Limits(attachment_bytes=16 * 1024)
+    held = engine.receive_email(raw, limits=limits, **services.deps())
     page = as_user("intake").client.get("/mail/quarantine").text
     assert "Video of the fault" in page and "fault.mp4" in page and "the limit is 16384" in page
     download = as_user("supervisor").client.get(f"/mail/quarantine/{held.inbound_id}.eml")

@@ -4,7 +4,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import engine
-from engine import model
+from engine.kernel import model
 from tests.conftest import BPMN_FILE, bundled_forms
 from tests.scenario import ACTORS
 

@@ -8,7 +8,7 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 import engine
-from engine import model
+from engine.kernel import model
 from tests.web_app import PASSWORD, csrf_token, make_app
 
 HUGE = "99999999999999999999"

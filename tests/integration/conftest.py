@@ -1,6 +1,6 @@
 import pytest
 
-from engine import workflows
+from engine.casework import workflows
 from persistence import db
 from persistence.store import SqlUnitOfWork
 from tests.scenario import Scenario

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import text
 
 import engine
-from engine import chain_keys, history, model
+from engine.kernel import model
+from engine.records import chain_keys, history
 from persistence import tables
 from tests.conftest import TEST_HISTORY_KEYS
 
@@ -53,7 +54,7 @@ def test_changed_event_data_is_found_at_that_event(scenario, recorded):
 
 def test_a_deleted_event_is_found_where_it_is_missing(scenario, recorded):
     sql(scenario, "DELETE FROM events WHERE case_id = :c AND seq = 3", c=recorded.case_id)
-    assert verify(scenario, recorded).broken == engine.audit.history.BrokenLink(3, "event 3 is missing")
+    assert verify(scenario, recorded).broken == engine.audit.verification.history.BrokenLink(3, "event 3 is missing")
 
 
 def test_a_deleted_last_event_is_found_from_the_chain_head(scenario, recorded):

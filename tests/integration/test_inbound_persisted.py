@@ -4,7 +4,7 @@ import threading
 from pathlib import Path
 
 import engine
-from engine.errors import Conflict
+from engine.kernel.errors import Conflict
 from persistence.store import SqlUnitOfWork
 
 MAIL = Path(__file__).resolve().parents[1] / "data" / "mail"

@@ -5,7 +5,7 @@ import threading
 import pytest
 
 import engine
-from engine import workflows
+from engine.casework import workflows
 from persistence import db
 from persistence.smtp import SmtpMailer, SmtpSettings
 from persistence.store import SqlUnitOfWork

@@ -3,7 +3,7 @@
 import pytest
 
 import engine
-from engine.errors import Conflict
+from engine.kernel.errors import Conflict
 from persistence.smtp import SmtpMailer, SmtpSettings
 from persistence.store import SqlUnitOfWork
 from tests.scenario import ACTORS

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 import engine
-from engine import workflows
-from engine.errors import StaleCase, TaskNotReady
+from engine.casework import workflows
+from engine.kernel.errors import StaleCase, TaskNotReady
 from persistence import db, tables
 from persistence.store import SqlUnitOfWork
 from tests.scenario import ACTORS
@@ -199,7 +199,7 @@ def test_migrations_match_the_declared_tables(sql_engine):
 
 
 def test_two_owners_deploying_at_once_get_two_versions_or_a_clear_conflict(scenario, sql_engine):
-    from engine.errors import Conflict
+    from engine.kernel.errors import Conflict
     from tests.conftest import BPMN_FILE, bundled_forms
     from tests.scenario import OWNER
 

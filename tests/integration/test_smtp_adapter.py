@@ -7,7 +7,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from engine.errors import DeliveryFailed
+from engine.kernel.errors import DeliveryFailed
 from persistence.smtp import SmtpMailer, SmtpSettings
 from tests.smtp import Authenticator, SmtpServer, self_signed_certificate
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from engine import workflows
+from engine.casework import workflows
 from persistence import db
 from persistence import tables as t
 from persistence.store import SqlUnitOfWork

@@ -5,8 +5,9 @@ import json
 import pytest
 
 import engine
-from engine import access, history, model
-from engine.errors import Forbidden
+from engine.kernel import access, model
+from engine.kernel.errors import Forbidden
+from engine.records import history
 from tests.scenario import ACTORS
 
 NAME = "Rəşad Əliyev"

@@ -5,8 +5,8 @@ import threading
 import pytest
 
 import engine
-from engine import model
-from engine.errors import CaseNotFound, Forbidden, InvalidInput, StaleCase, TaskNotFound, TaskNotReady
+from engine.kernel import model
+from engine.kernel.errors import CaseNotFound, Forbidden, InvalidInput, StaleCase, TaskNotFound, TaskNotReady
 from tests.scenario import ACTORS
 
 

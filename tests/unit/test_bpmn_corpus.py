@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine import sandbox
-from engine.errors import InvalidBpmn
-from engine.policy import DEFAULT_LANES, Policy
-from engine.versions import check_upload
+from engine.kernel.errors import InvalidBpmn
+from engine.kernel.policy import DEFAULT_LANES, Policy
+from engine.notation import sandbox
+from engine.process_models.versions import check_upload
 from tests.conftest import CORPUS, unavailable
 
 if not (CORPUS / "manifest.tsv").is_file():

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from engine.calendar import WorkingCalendar
+from engine.kernel.calendar import WorkingCalendar
 
 BAKU = timezone(timedelta(hours=4))
 

@@ -9,10 +9,12 @@ import time
 import pytest
 
 import engine
-from engine import bpmn, model, spiff
-from engine.bpmn import MAX_NESTING
-from engine.errors import InvalidBpmn
-from engine.policy import Policy
+from engine import spiff
+from engine.kernel import model
+from engine.kernel.errors import InvalidBpmn
+from engine.kernel.policy import Policy
+from engine.notation import bpmn
+from engine.notation.bpmn import MAX_NESTING
 from tests import modeler_files as files
 from tests.scenario import ACTORS, COMPLETE_INTAKE, OWNER, Scenario
 
@@ -63,7 +65,7 @@ def stored_before_the_check(uow, clock, xml: bytes, process_id: str, key: str) -
     return version
 
 
-def start(uow, clock, key: str) -> engine.cases.Progress:
+def start(uow, clock, key: str) -> engine.casework.cases.Progress:
     policy = Policy(process_key=key)
     return engine.start_case(COMPLETE_INTAKE, actor=ACTORS["intake"], uow=uow, clock=clock, policy=policy)
 

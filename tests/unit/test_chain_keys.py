@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from engine import chain_keys
+from engine.records import chain_keys
 
 HEX_KEY = "ab" * 32
 SECRET = bytes.fromhex(HEX_KEY)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import engine
-from engine.errors import InvalidInput
+from engine.kernel.errors import InvalidInput
 
 BAKU = timezone(timedelta(hours=4))
 CHAT = {"surname": "Həsənov", "given_name": "Murad", "phone": "+994 70 123 45 67", "description": "Rude chat agent"}

@@ -3,7 +3,8 @@
 from datetime import date, datetime, timedelta, timezone
 
 import engine
-from engine import deadlines, sla, workflows
+from engine.audit import sla
+from engine.casework import deadlines, workflows
 from tests.conftest import BPMN_FILE, bundled_forms
 from tests.scenario import OWNER
 

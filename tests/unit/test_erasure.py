@@ -3,8 +3,10 @@
 import pytest
 
 import engine
-from engine import history, model, privacy
-from engine.errors import Conflict, InvalidInput
+from engine.audit import privacy
+from engine.kernel import model
+from engine.kernel.errors import Conflict, InvalidInput
+from engine.records import history
 from tests.unit.test_privacy_and_drafts import NAME, closed_case_mentioning_the_customer
 
 DPO = model.Actor("dpo", frozenset({"dpo"}))

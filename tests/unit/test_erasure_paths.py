@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import engine
-from engine import history, model
+from engine.kernel import model
+from engine.records import history
 from tests.conftest import BPMN_FILE
 from tests.scenario import ACTORS
 from tests.unit import test_process_paths

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine import history, model, sandbox
-from engine.policy import Policy
+from engine.kernel import model
+from engine.kernel.policy import Policy
+from engine.notation import sandbox
+from engine.records import history
 from tests.conftest import ROOT, bundled_forms
 from tests.scenario import ACTORS, OWNER, Scenario
 from tests.unit.test_process_owners import seven_day_sla
@@ -46,13 +48,13 @@ def _type_name(node: ast.expr, where: str) -> str:
 @pytest.mark.source
 def test_every_type_of_event_the_engine_records_is_declared_with_its_role():
     found = recorded_types()
-    assert set(found) == set(history.TYPES), "declare new types in engine.history.TYPES; drop types no longer recorded"
+    assert set(found) == set(history.TYPES), "declare new types in history.TYPES; drop types no longer recorded"
     assert {kind.role for kind in history.TYPES.values()} <= {"input", "outcome", "record"}
 
 
 def test_an_undeclared_type_of_event_is_refused_when_recorded(scenario):
     case = scenario.view(scenario.start().case_id).case
-    with pytest.raises(ValueError, match="declare it in engine.history.TYPES"):
+    with pytest.raises(ValueError, match="declare it in engine.records.history.TYPES"):
         history.record(case, "customer_phoned", "officer", scenario.clock.now(), {})
 
 

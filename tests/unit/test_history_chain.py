@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine import chain_keys, history, model
+from engine.kernel import model
+from engine.records import chain_keys, history
 from tests.conftest import TEST_HISTORY_KEYS
 
 AT = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
@@ -50,7 +51,7 @@ def erasure(*redacted: tuple[int, str]) -> tuple[str, dict]:
 def test_an_undeclared_event_type_is_refused():
     with pytest.raises(ValueError) as error:
         history.record(new_case(), "case_closed", "officer", AT, {})
-    assert str(error.value) == "Unknown event type 'case_closed': declare it in engine.history.TYPES."
+    assert str(error.value) == "Unknown event type 'case_closed': declare it in engine.records.history.TYPES."
 
 
 def test_each_event_links_to_the_one_before_and_moves_the_head_on_the_case_row():

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 import engine
-from engine import chain_keys, history
-from engine.errors import InvalidInput
+from engine.kernel.errors import InvalidInput
+from engine.records import chain_keys, history
 from tests.conftest import TEST_HISTORY_KEYS
 
 NEW_KEYS = "2027a:" + "7c" * 32

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine import mail
+from engine.correspondence import mail
 
 MAIL = Path(__file__).resolve().parents[1] / "data" / "mail"
 SMALL = mail.Limits(attachment_bytes=16 * 1024)

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import engine
-from engine import dispatch
-from engine.errors import Conflict
+from engine.correspondence import dispatch
+from engine.kernel.errors import Conflict
 from tests.scenario import ACTORS
 
 BAKU = timezone(timedelta(hours=4))

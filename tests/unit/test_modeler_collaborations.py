@@ -8,8 +8,8 @@ run or what is unsafe in the executable process is still refused.
 import pytest
 
 import engine
-from engine.errors import InvalidBpmn
-from engine.policy import Policy
+from engine.kernel.errors import InvalidBpmn
+from engine.kernel.policy import Policy
 from tests import modeler_files as files
 from tests.scenario import Scenario
 
@@ -36,7 +36,7 @@ def test_the_executable_pool_of_a_collaboration_is_still_checked(uow, clock):
 
 def test_a_second_executable_pool_that_never_runs_is_named_in_a_warning(uow, clock):
     xml = files.collaboration(customer_executable=True)
-    checked = engine.versions.check_upload(xml, {}, Policy())
+    checked = engine.process_models.versions.check_upload(xml, {}, Policy())
     assert checked.definition.process_id == "Process_Shop"
     assert any("Process_Customer" in w and "never runs" in w for w in checked.definition.warnings)
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine.errors import InvalidBpmn
-from engine.policy import Policy
+from engine.kernel.errors import InvalidBpmn
+from engine.kernel.policy import Policy
 from tests import modeler_files as files
 from tests.scenario import Scenario
 

@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 
 import engine
-from engine import history, model
-from engine.errors import Conflict, Forbidden, InvalidInput
+from engine.kernel import model
+from engine.kernel.errors import Conflict, Forbidden, InvalidInput
+from engine.records import history
 from persistence.smtp import SmtpMailer, SmtpSettings
 from tests.scenario import ACTORS
 from tests.smtp import SmtpServer

@@ -6,8 +6,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import engine
-from engine import history, model
-from engine.errors import Conflict, Forbidden
+from engine.kernel import model
+from engine.kernel.errors import Conflict, Forbidden
+from engine.records import history
 from tests.conftest import BPMN_FILE, bundled_forms
 
 BAKU = timezone(timedelta(hours=4))

@@ -7,8 +7,8 @@ from datetime import timedelta, timezone
 import pytest
 
 import engine
-from engine import drafts
-from engine.errors import Forbidden, InvalidBpmn, InvalidInput
+from engine.kernel.errors import Forbidden, InvalidBpmn, InvalidInput
+from engine.process_models import drafts
 from tests.conftest import BPMN_FILE, bundled_forms, corpus_file
 from tests.scenario import ACTORS, COMPLETE_INTAKE, OWNER, Scenario
 

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from engine.errors import InvalidInput
+from engine.kernel.errors import InvalidInput
 
 BAKU = timezone(timedelta(hours=4))
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import engine
-from engine import history
+from engine.records import history
 from tests.unit import test_bad_input, test_process_paths
 
 BAKU = timezone(timedelta(hours=4))

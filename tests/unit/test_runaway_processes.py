@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import engine
-from engine import sandbox
-from engine.policy import Policy
+from engine.kernel.policy import Policy
+from engine.notation import sandbox
 from tests.conftest import ROOT, corpus_file
 from tests.scenario import ACTORS, OWNER, Scenario
 

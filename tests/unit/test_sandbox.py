@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from engine import sandbox
-from engine.sandbox import SandboxError, evaluate, execute
+from engine.notation import sandbox
+from engine.notation.sandbox import SandboxError, evaluate, execute
 
 
 @pytest.fixture

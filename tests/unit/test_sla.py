@@ -3,7 +3,8 @@
 from datetime import date, datetime, timedelta, timezone
 
 import engine
-from engine import access, sla
+from engine.audit import sla
+from engine.kernel import access
 
 BAKU = timezone(timedelta(hours=4))
 

@@ -3,7 +3,8 @@
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
-from engine import spiff, workflows
+from engine import spiff
+from engine.casework import workflows
 from engine.spiff import storage
 
 BAKU = timezone(timedelta(hours=4))

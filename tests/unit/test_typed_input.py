@@ -6,8 +6,9 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 import engine
-from engine import forms, text
-from engine.errors import InvalidInput
+from engine.kernel import text
+from engine.kernel.errors import InvalidInput
+from engine.notation import forms
 from tests.scenario import ACTORS
 from tests.unit.test_bad_input import snapshot
 

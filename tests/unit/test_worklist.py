@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import engine
-from engine.errors import Conflict, Forbidden
+from engine.kernel.errors import Conflict, Forbidden
 from tests.scenario import ACTORS
 
 BAKU = timezone(timedelta(hours=4))

@@ -32,7 +32,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import engine
-from engine import deadlines, model, sla, spiff, workflows
+from engine import spiff
+from engine.audit import sla
+from engine.casework import deadlines, workflows
+from engine.kernel import model
 from tests.conftest import BPMN_FILE, bundled_forms
 from tests.web_app import PASSWORD, csrf_token
 from web.commands import make_cli

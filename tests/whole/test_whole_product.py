@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from engine.clock import SettableClock
+from engine.kernel.clock import SettableClock
 from tests.web_app import make_app
 from tests.whole.machine import ACTIONS, Environment, ProductMachine
 

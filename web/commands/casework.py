@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 import engine
-from engine import access, model
-from engine.errors import InvalidInput, TaskNotFound
+from engine.kernel import access, model
+from engine.kernel.errors import InvalidInput, TaskNotFound
 from web.commands.common import actor, as_option, clock, countdown, deps, domain_errors, local, services
 
 

@@ -12,9 +12,9 @@ import click
 from flask import current_app
 
 import engine
-from engine import model
-from engine.clock import Clock, SettableClock
-from engine.errors import DomainError
+from engine.kernel import model
+from engine.kernel.clock import Clock, SettableClock
+from engine.kernel.errors import DomainError
 from web.deps import services
 
 NOW_KEY = "complaints.now"

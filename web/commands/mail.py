@@ -22,7 +22,8 @@ from aiosmtpd.controller import Controller
 from flask import Flask, current_app
 
 import engine
-from engine import mail, model
+from engine.correspondence import mail
+from engine.kernel import model
 from web.commands.common import clock, domain_errors
 from web.deps import services
 

@@ -1,0 +1,1 @@
+"""Letters to customers and their replies: templates, the outbox and its retries, inbound e-mail."""

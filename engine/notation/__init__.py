@@ -1,0 +1,1 @@
+"""The language processes are written in: BPMN parsing and checks, the script sandbox, task forms."""

@@ -1,0 +1,1 @@
+"""Process owners' work: deployed versions, drafts, diffs, migration of running cases."""
