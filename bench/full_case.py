@@ -265,7 +265,7 @@ class InMemory:
             "//bpmn:process", namespaces=ns
         )
         _, self.bundle = spiff.parse(root, process[0].get("id"))  # SpiffBpmnParser, once
-        self.script_engine = policy.script_engine
+        self.script_engine = spiff.script_engine(policy)
         self.clock = SettableClock(T0)
         self.start_data, self.steps = self._validated(form_files, policy)
 

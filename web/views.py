@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from engine.casework import deadlines
 from engine.kernel import access, model
+from engine.records import history
 from web.deps import services
 from web.i18n import LANGUAGES, locale
 
@@ -86,7 +87,7 @@ def deadline_line(deadline: model.Deadline, case: model.Case) -> tuple[str, str,
 
 def free_text(value: Any, commitment: bool = False) -> Any:
     """Free text as the reader may see it: a sealed value they may not see arrives as its commitment."""
-    if not access.is_masked(value):
+    if not history.is_masked(value):
         return value
     if commitment:
         return Markup('<span class="masked muted">{}</span>').format(_("sealed, SHA-256 %(h)s", h=value["sealed"]))

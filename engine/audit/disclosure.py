@@ -17,6 +17,7 @@ from engine.casework import cases
 from engine.kernel import access, model, ports
 from engine.kernel.clock import Clock
 from engine.kernel.policy import Policy
+from engine.records import history
 
 
 def view_case(
@@ -53,11 +54,11 @@ def view_task(
 
 def without_personal_data(view: model.CaseView) -> model.CaseView:
     """The case with no customer record, files or mail, and sealed free text as commitments."""
-    keys = access.sealed_keys(view.events)
+    keys = history.sealed_keys(view.events)
     return replace(
         view,
         personal=None,
-        events=access.masked_events(view.events),
+        events=history.masked_events(view.events),
         outbox=[replace(m, payload=_masked_payload(m.payload, keys)) for m in view.outbox],
         inbound=[_masked_mail(m) for m in view.inbound],
         attachments=[],

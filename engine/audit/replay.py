@@ -63,7 +63,8 @@ class Replayer:
         self.error = None
         if event.type == "case_started":
             data = event.data["data"]
-            self.workflow = spiff.create(self.bundle, self.policy.script_engine, data, seed=event.case_id, now=event.at)
+            scripts = spiff.script_engine(self.policy)
+            self.workflow = spiff.create(self.bundle, scripts, data, seed=event.case_id, now=event.at)
             return self._run(event.at, lambda: spiff.advance(self.workflow))
         if event.type == "task_completed":
             return self._complete(event)

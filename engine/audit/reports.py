@@ -13,6 +13,7 @@ from engine.kernel.clock import Clock
 from engine.kernel.errors import InvalidInput
 from engine.kernel.policy import Policy
 from engine.notation import forms
+from engine.records import history
 
 MAX_DAYS = 366
 
@@ -74,7 +75,7 @@ def _measure(
     totals: dict[str, sla.Row], policy: Policy, now: datetime, scopes: deadlines.Scopes,
 ) -> None:  # fmt: skip
     delays = sla.delays(case, events, policy.calendar, now)
-    if "delay_reason" in access.sealed_keys(events):  # free text: auditors read no personal data
+    if "delay_reason" in history.sealed_keys(events):  # free text: auditors read no personal data
         delays = [replace(d, reason=access.HIDDEN) for d in delays]
     report.delays += delays
     for point in sla.checkpoints(case, events, policy.calendar, now, scopes):

@@ -9,7 +9,7 @@ from typing import Any
 from engine import spiff
 from engine.audit import draft_replay, replay, sla
 from engine.casework import workflows
-from engine.kernel import access, model, ports
+from engine.kernel import model, ports
 from engine.kernel.clock import Clock
 from engine.kernel.errors import CaseNotFound
 from engine.kernel.policy import Policy
@@ -194,7 +194,7 @@ def case_history(reference_or_id: str, *, uow: ports.UnitOfWork, clock: Clock, p
     points = sla.checkpoints(case, events, policy.calendar, clock.now(), workflows.scopes(version))
     erased = bool(personal and personal.erased_at)
     checked = check(case, events, versions, policy)  # on the clear values: a commitment is checked against them
-    return CaseHistory(case, version, access.masked_events(events), points, checked, views, erased)
+    return CaseHistory(case, version, history.masked_events(events), points, checked, views, erased)
 
 
 def history_rows(record: CaseHistory) -> list[dict[str, Any]]:
@@ -232,7 +232,7 @@ def _data_text(event: model.Event) -> str:
 
 
 def _value_text(value: Any) -> str:
-    return f"[sealed {value['sealed']}]" if access.is_masked(value) else str(value)
+    return f"[sealed {value['sealed']}]" if history.is_masked(value) else str(value)
 
 
 def find_case(uow: ports.UnitOfWork, reference_or_id: str) -> model.Case:

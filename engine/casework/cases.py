@@ -89,7 +89,7 @@ def open_case(
         case_id, reference, key, version.id, data["channel"], received_at, "open", "",
         {}, None, [], now, now,
     )  # fmt: skip
-    workflow = spiff.create(workflows.bundle(version), policy.script_engine, data, seed=case_id, now=now)
+    workflow = spiff.create(workflows.bundle(version), spiff.script_engine(policy), data, seed=case_id, now=now)
     with spiff.running(workflow, now):
         thrown, error = _run(lambda: spiff.advance(workflow))
     _fail_if(case, error)

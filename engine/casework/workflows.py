@@ -43,7 +43,7 @@ def take(case: model.Case, version: model.ProcessVersion, policy: Policy) -> Any
     with _lock:
         workflow = _live.pop((case.id, case.revision, id(policy)), None)
     if workflow is None:
-        workflow = spiff.restore(case.state, bundle(version), policy.script_engine)
+        workflow = spiff.restore(case.state, bundle(version), spiff.script_engine(policy))
     return workflow
 
 

@@ -9,14 +9,9 @@ showing it is logged; everyone else reads the hashed commitment of each sealed v
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
-from typing import Any
-
 from engine.kernel import model
 from engine.kernel.errors import Forbidden
 from engine.kernel.policy import Policy
-from engine.records import history
 
 STAFF = frozenset({"intake", "officer", "quality", "supervisor"})  # open cases, task lists
 PERSONAL_DATA = frozenset({"intake", "officer", "supervisor"})  # talk to customers: need to see them
@@ -64,18 +59,3 @@ def require_lane(actor: model.Actor, item: model.WorkItem, policy: Policy) -> No
     """A task is worked on by the role its lane maps to."""
     if policy.roles_for_lane(item.lane) not in actor.roles:
         raise Forbidden(f"Task '{item.name}' belongs to the {item.lane} lane; you are not in it.")
-
-
-def masked_events(events: Iterable[model.Event]) -> list[model.Event]:
-    """Events as readers without personal data see them: each sealed value is its commitment."""
-    return [replace(e, data=history.hashed_data(e.data)) if e.data.get("sealed") else e for e in events]
-
-
-def sealed_keys(events: Iterable[model.Event]) -> set[str]:
-    """The field names that hold sealed free text somewhere in these events."""
-    return {path.rsplit(".", 1)[-1] for e in events for path in e.data.get("sealed", {})}
-
-
-def is_masked(value: Any) -> bool:
-    """Whether a value is a sealed value's commitment (what `masked_events` puts in its place)."""
-    return isinstance(value, dict) and set(value) == {"sealed"}

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
-from engine import spiff
 from engine.kernel.calendar import WorkingCalendar, parse_moment
 
 DEFAULT_LANES = {"intake": "intake", "officer": "officer", "quality": "quality", "supervisor": "supervisor"}
@@ -23,10 +21,6 @@ class Policy:
     at_risk_margin: int = 2  # working days before a deadline when a case is "at risk"
     mail_from: str = "Music Gallery <complaints@musicgallery.az>"  # sender of messages to customers
     mail_languages: tuple[str, ...] = ("ru", "en")  # each message carries these, in this order
-
-    @cached_property
-    def script_engine(self) -> spiff.ScriptEngine:
-        return spiff.ScriptEngine(self.process_functions())
 
     def process_functions(self) -> dict[str, Any]:
         """The only functions BPMN timers, conditions and scripts may call."""

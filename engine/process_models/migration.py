@@ -119,7 +119,7 @@ def move(
     policy: Policy, now: Any,
 ) -> tuple[Any, list[tuple[str, Any, Any]], list[spiff.Thrown]]:  # fmt: skip
     """The case's workflow on the target bundle, as of `now` (also used by replay, so deterministic)."""
-    workflow = spiff.restore(_renamed(state, mapping), target, policy.script_engine)
+    workflow = spiff.restore(_renamed(state, mapping), target, spiff.script_engine(policy))
     with spiff.running(workflow, now):
         spiff.repredict(workflow)
         timers = spiff.recompute_changed_timers(workflow, source)

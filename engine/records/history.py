@@ -17,8 +17,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -246,3 +246,18 @@ def sealed_values(events: list[model.Event]) -> dict[str, set[str]]:
             if "salt" in seal and isinstance(value, str):
                 values.setdefault(path.rpartition(".")[2], set()).add(value)
     return values
+
+
+def masked_events(events: Iterable[model.Event]) -> list[model.Event]:
+    """Events as readers without personal data see them: each sealed value is its commitment."""
+    return [replace(e, data=hashed_data(e.data)) if e.data.get("sealed") else e for e in events]
+
+
+def sealed_keys(events: Iterable[model.Event]) -> set[str]:
+    """The field names that hold sealed free text somewhere in these events."""
+    return {path.rsplit(".", 1)[-1] for e in events for path in e.data.get("sealed", {})}
+
+
+def is_masked(value: Any) -> bool:
+    """Whether a value is a sealed value's commitment (what `masked_events` puts in its place)."""
+    return isinstance(value, dict) and set(value) == {"sealed"}

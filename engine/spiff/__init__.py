@@ -9,7 +9,7 @@ instance onto another version's spec.
 
 from engine.spiff.clocks import TaskIds, clock_in_use, running
 from engine.spiff.migrating import known_names, recompute_changed_timers, repredict, spec_names
-from engine.spiff.scripts import ScriptEngine, timer_literal_problem
+from engine.spiff.scripts import ScriptEngine, script_engine, timer_literal_problem
 from engine.spiff.steps import (
     MAX_STEPS,
     PendingTimer,
@@ -33,6 +33,6 @@ __all__ = [
     "MAX_STEPS", "Bundle", "PendingTimer", "ReachedTimer", "ReadyTask", "ScriptEngine", "TaskIds", "Thrown",
     "advance", "clock_in_use", "complete", "create", "data", "enclosing", "find_task", "finished", "fire_timers",
     "is_completed", "known_names", "load_bundle", "parse", "pending_timers", "reached_timers", "ready_tasks",
-    "recompute_changed_timers", "repredict", "restore", "running", "send_message", "snapshot", "spec_names",
-    "timer_literal_problem",
+    "recompute_changed_timers", "repredict", "restore", "running", "script_engine", "send_message", "snapshot",
+    "spec_names", "timer_literal_problem",
 ]  # fmt: skip

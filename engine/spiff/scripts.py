@@ -105,6 +105,16 @@ def _timer_texts(spec: Any) -> set[str]:
     return {d.expression for d in definitions if isinstance(d, TimerEventDefinition)}
 
 
+def script_engine(policy: Any) -> ScriptEngine:
+    """The script engine of a policy, built once: its functions close over the policy's calendar.
+
+    Kept on the (frozen) policy itself, as a cached_property would, so the kernel needs no adapter."""
+    engine = policy.__dict__.get("_script_engine")
+    if engine is None:
+        engine = policy.__dict__["_script_engine"] = ScriptEngine(policy.process_functions())
+    return engine
+
+
 class ScriptEngine:
     """SpiffWorkflow's script engine over the sandbox, with the functions processes may call."""
 

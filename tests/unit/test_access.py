@@ -49,14 +49,14 @@ def test_a_role_that_may_see_it_gets_the_clear_text_and_the_view_is_logged(scena
     view = engine.view_case(case.reference, actor=ROLES["officer"], place="cli", **_deps(scenario))
     assert view.personal.surname and view.events[-1].data["data"]["agreed_by"] == NAME
     hidden = engine.view_case(case.reference, actor=ROLES["officer"], place="cli", personal=False, **_deps(scenario))
-    assert hidden.personal is None and access.is_masked(hidden.events[-1].data["data"]["agreed_by"])
+    assert hidden.personal is None and history.is_masked(hidden.events[-1].data["data"]["agreed_by"])
     assert logged(scenario, case) == [("officer", "cli")]
 
 
 def test_a_masked_value_is_the_commitment_hashed_into_the_chain(scenario):
     case = answered_orally(scenario)
     clear = scenario.view(case.case_id).events[-1]
-    masked = access.masked_events([clear])[0]
+    masked = history.masked_events([clear])[0]
     assert masked.data == history.hashed_data(clear.data)
     assert masked.data["data"]["agreed_by"] == {"sealed": clear.data["sealed"]["data.agreed_by"]["sha256"]}
     assert masked.hash == history.event_hash(clear) and clear.data["data"]["agreed_by"] == NAME  # untouched

@@ -52,6 +52,6 @@ def test_restore_matches_spiffworkflows_own_converter_through_a_case(scenario, p
     keep_state()  # at risk: the delay notice waits
     for state, version in states:
         bundle = workflows.bundle(version)
-        ours = spiff.restore(state, bundle, policy.script_engine)
+        ours = spiff.restore(state, bundle, spiff.script_engine(policy))
         assert shape(ours) == shape(stock_restore(state, bundle))
         assert spiff.snapshot(ours) == state  # and it stores back byte for byte

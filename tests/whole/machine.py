@@ -447,7 +447,7 @@ class ProductMachine(RuleBasedStateMachine):
             case = engine.show_case(tracked.case_id, uow=services.uow).case
             with services.uow:
                 version = services.uow.versions.get(case.version_id)
-            restored = spiff.restore(case.state, workflows.bundle(version), services.policy.script_engine)
+            restored = spiff.restore(case.state, workflows.bundle(version), spiff.script_engine(services.policy))
             for task in spiff.ready_tasks(restored):
                 lane = version.user_tasks.get(task.bpmn_id, {}).get("lane") or ""
                 waiting[lane] = waiting.get(lane, 0) + 1

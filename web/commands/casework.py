@@ -11,6 +11,7 @@ import click
 import engine
 from engine.kernel import access, model
 from engine.kernel.errors import InvalidInput, TaskNotFound
+from engine.records import history
 from web.commands.common import actor, as_option, clock, countdown, deps, domain_errors, local, services
 
 
@@ -179,7 +180,7 @@ def _event_text(event: model.Event) -> str:
 
 
 def _readable(value: Any) -> Any:
-    if access.is_masked(value):
+    if history.is_masked(value):
         return access.HIDDEN
     return {k: _readable(v) for k, v in value.items()} if isinstance(value, dict) else value
 
