@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 import engine
-from engine import outbox
+from engine import model, outbox
 from engine.errors import Conflict, DeliveryFailed, InvalidInput
 from persistence import memory
 from tests.scenario import ACTORS, Scenario
@@ -242,14 +242,23 @@ def test_a_letter_already_settled_cannot_be_settled_again(scenario):
 
 
 def test_staff_see_up_to_the_limit_of_each_list_and_whether_there_are_more(scenario):
-    cases = [scenario.start() for _ in range(3)]  # phone only: each letter fails
-    send(scenario, Server())
-    for limit, more in ((2, True), (3, False)):
+    case = scenario.start(email="aysel@example.com")
+    send(scenario, Server())  # its acknowledgement is sent: staff need not see it
+    with scenario.uow as uow:  # four letters in each state staff see, a minute apart
+        for n, status in enumerate(["failed", "pending", "obsolete"] * 4):
+            at = scenario.clock.now() + timedelta(minutes=n)
+            uow.outbox.add(model.OutboxMessage(f"m{n:02}", case.case_id, "acknowledgement", {}, at, status=status))
+        uow.commit()
+    for limit, shown, more in ((2, 3, True), (3, 4, True), (4, 4, False)):
         listed = engine.list_undelivered_messages(actor=OFFICER, uow=scenario.uow, limit=limit)
-        assert len(listed.failed) == min(3, limit + 1) and listed.more(listed.failed) is more
-        assert listed.limit == limit and listed.pending == [] and listed.withdrawn == []
+        for found in (listed.failed, listed.pending, listed.withdrawn):
+            assert len(found) == shown and listed.more(found) is more and listed.more(found[:limit]) is False
     listed = engine.list_undelivered_messages(actor=OFFICER, uow=scenario.uow)
-    assert [m.reference for m in listed.failed] == [c.reference for c in cases]  # the oldest first
+    assert listed.limit == 200
+    assert [m.id for m in listed.failed] == ["m00", "m03", "m06", "m09"]  # the oldest first
+    assert [m.id for m in listed.pending] == ["m01", "m04", "m07", "m10"]
+    assert [m.id for m in listed.withdrawn] == ["m11", "m08", "m05", "m02"]  # the latest first
+    assert {m.reference for m in listed.failed} == {case.reference}
 
 
 def test_the_latest_withdrawn_letters_are_listed_first(scenario):

@@ -202,6 +202,8 @@ def test_differences_names_the_first_paths_that_differ():
     assert replay.differences({"a": {"b": 1}}, {"a": {"b": 2}}) == "a.b: stored '1', replayed '2'"
     assert replay.differences({"b": 1}, {"a": 1}) == "a: stored 'None', replayed '1', b: stored '1', replayed 'None'"
     assert replay.differences({"a": 1}, {"a": 2}, path="state") == "state.a: stored '1', replayed '2'"
+    assert replay.differences({"a": {"b": 1}}, {"a": "gone"}) == "a: stored \"{'b': 1}\", replayed 'gone'"
+    assert replay.differences([1, 2], {"a": 1}) == "(root): stored '[1, 2]', replayed \"{'a': 1}\""
     assert replay.differences({2: "x", 10: "y"}, {2: "z", 10: "w"}) == (
         "10: stored 'y', replayed 'w', 2: stored 'x', replayed 'z'"
     )  # keys in the order of their text
