@@ -276,6 +276,10 @@ def test_the_latest_withdrawn_letters_are_listed_first(scenario):
     assert listed.more(listed.withdrawn) and not listed.more(listed.withdrawn[:1])
 
 
+def test_a_worker_with_nothing_to_do_is_told_so(uow):
+    assert engine.next_work_at(uow=uow) is None
+
+
 def test_the_worker_wakes_for_the_next_timer_or_letter(scenario):
     case = scenario.start(email="aysel@example.com")
     timer = scenario.view(case.case_id).case.next_timer_at

@@ -140,6 +140,13 @@ def test_a_task_the_replay_is_not_waiting_for_is_named_with_its_id(scenario):
     assert divergence == replay.Divergence(2, what)
 
 
+def test_a_task_recorded_without_its_data_is_replayed_with_none_and_parts_there(scenario):
+    case, events, load = reviewed(scenario)
+    del events[1].data["data"]  # the review's decision (clarify or not) is lost
+    divergence = replay.replay(events, case.state, load, scenario.policy)
+    assert divergence.seq == 2 and divergence.what.endswith("status: recorded open, replayed errored")
+
+
 def test_a_history_that_does_not_start_with_the_case_parts_at_its_first_input(scenario):
     case, events, load = reviewed(scenario)
     divergence = replay.replay(events[1:], case.state, load, scenario.policy)
@@ -289,10 +296,20 @@ def test_a_replay_on_a_draft_finds_tasks_by_their_bpmn_id(scenario):
     assert draft.apply(moved) == "the case moved to another version here"
 
 
-def test_a_status_request_replays_with_what_the_record_holds(scenario):
+def test_a_status_request_is_delivered_again_as_recorded(scenario, monkeypatch):
     progress = scenario.start()
+    delivered = []
+    send_message = replay.spiff.send_message
+    monkeypatch.setattr(replay.spiff, "send_message", lambda wf, name, payload: delivered.append((name, payload))
+                        or send_message(wf, name, payload))  # fmt: skip
     engine.record_status_request(progress.reference, "call_centre", requester="Aysel", told="Under review",
                                  actor=ACTORS["intake"], **scenario.deps)  # fmt: skip
     case, events, load = recorded(scenario, progress.case_id)
     assert events[-1].type == "status_requested"
     assert replay.replay(events, case.state, load, scenario.policy) is None
+    original, replayed = delivered
+    assert (
+        replayed
+        == original
+        == ("status_request", {"channel": "call_centre", "requester": "Aysel", "told": "Under review"})
+    )
