@@ -120,6 +120,14 @@ def test_an_unreachable_server_stops_the_round_after_one_letter(scenario):
     assert sorted(m.attempts for m in letters(scenario, first, second)) == [0, 1]
 
 
+def test_a_letter_the_server_asks_to_retry_later_does_not_stop_the_round(scenario):
+    first, second = scenario.start(email="a@example.com"), scenario.start(email="b@example.com")
+    server = Server(DeliveryFailed("452 mailbox full, try later"))
+    delivery = send(scenario, server)
+    assert (delivery.deferred, delivery.sent, delivery.handled) == (1, 1, 2) and len(server.accepted) == 1
+    assert sorted(m.status for m in letters(scenario, first, second)) == ["pending", "sent"]
+
+
 def test_a_round_sends_at_most_its_limit(scenario):
     cases = [scenario.start(email=f"c{n}@example.com") for n in range(3)]
     assert send(scenario, Server(), limit=2).sent == 2
@@ -141,14 +149,18 @@ def test_a_letter_that_breaks_unexpectedly_stays_pending_and_the_others_go(scena
 
 def test_a_round_stops_when_no_letter_can_be_claimed(scenario, monkeypatch, caplog):
     scenario.start(email="aysel@example.com")
+    claim_due, outages = memory._Outbox.claim_due, [OSError("database connection lost")] * 2
 
-    def database_gone(self, now, exclude):
-        raise OSError("database connection lost")
+    def database_gone_for_a_while(self, now, exclude):
+        if outages:
+            raise outages.pop()
+        return claim_due(self, now, exclude)
 
-    monkeypatch.setattr(memory._Outbox, "claim_due", database_gone)
+    monkeypatch.setattr(memory._Outbox, "claim_due", database_gone_for_a_while)
     with caplog.at_level(logging.ERROR, logger="engine.outbox"):
-        assert send(scenario, Server()).handled == 0
-    assert len(caplog.records) == 1  # tried once, not in a loop
+        assert send(scenario, Server()).handled == 0  # it stopped at once, not trying again and again
+    assert len(caplog.records) == 1 and len(outages) == 1
+    assert send(scenario, Server()).handled == 0 and send(scenario, Server()).sent == 1  # the next sweeps
 
 
 def test_a_letter_staff_settle_while_it_is_handed_over_keeps_their_decision_and_the_round_goes_on(scenario):
