@@ -277,12 +277,13 @@ def test_the_latest_withdrawn_letters_are_listed_first(scenario):
     cases = []
     for _ in range(2):
         case = scenario.start(email="aysel@example.com")
+        scenario.clock.advance(minutes=1)  # the acknowledgement is due first, and goes first
         scenario.review(case.case_id)
         scenario.analyse(case.case_id)
         scenario.respond_in_writing(case.case_id)
         cases.append(case)
-        scenario.clock.advance(minutes=1)
-    assert send(scenario, Server()).withdrawn == 2
+    delivery = send(scenario, Server())  # the acknowledgements lost their reason: withdrawn, nothing else
+    assert (delivery.withdrawn, delivery.sent, delivery.deferred, delivery.handled) == (2, 2, 0, 4)
     listed = engine.list_undelivered_messages(actor=OFFICER, uow=scenario.uow, limit=1)
     assert [m.reference for m in listed.withdrawn] == [cases[1].reference, cases[0].reference]
     assert listed.more(listed.withdrawn) and not listed.more(listed.withdrawn[:1])
@@ -300,3 +301,19 @@ def test_the_worker_wakes_for_the_next_timer_or_letter(scenario):
     assert engine.next_work_at(uow=scenario.uow, messages=False) == timer
     send(scenario, Server())
     assert engine.next_work_at(uow=scenario.uow) == timer
+
+
+def test_a_letter_whose_case_closed_before_it_went_is_withdrawn_once_and_for_all(scenario):
+    case = scenario.start(email="aysel@example.com")
+    scenario.review(case.case_id)
+    scenario.analyse(case.case_id)
+    oral = {"response_mode": "oral", "response_text": "Told by phone.", "agreed_by": "Aysel Məmmədova",
+            "agreed_on": "2026-03-02", "agreed_how": "phone"}  # fmt: skip
+    scenario.complete(case.case_id, "Task_Respond", oral)  # answered by phone: no written response goes out
+    assert scenario.view(case.case_id).case.status == "closed"
+    server = Server()
+    delivery = send(scenario, server)
+    assert (delivery.withdrawn, delivery.deferred, delivery.handled) == (1, 0, 1) and server.accepted == []
+    [letter] = letters(scenario, case)
+    assert (letter.status, letter.next_attempt_at) == ("obsolete", None) and "case was closed" in letter.last_error
+    assert send(scenario, server).handled == 0
