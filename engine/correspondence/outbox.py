@@ -164,7 +164,7 @@ def mark_message_handled(
         before, message.status, message.next_attempt_at = message.status, "handled", None
         case = uow.cases.get(message.case_id)
         told = {"message_id": message.id, "message": message.message, "note": note}
-        event = history.record(case, "message_handled", actor.id, now, told, sealed=("note",))  # free text
+        event = history.record(case, "message_handled", actor.id, now, told)  # its type seals the note
         uow.cases.save(case)  # the history chain's head lives on the case row
         uow.events.append(event)
         uow.outbox.save(message, expected=before)

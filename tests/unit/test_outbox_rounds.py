@@ -11,8 +11,9 @@ from datetime import timedelta
 import pytest
 
 import engine
-from engine import model, outbox
-from engine.errors import Conflict, DeliveryFailed, InvalidInput
+from engine.correspondence import outbox
+from engine.kernel import model
+from engine.kernel.errors import Conflict, DeliveryFailed, InvalidInput
 from persistence import memory
 from tests.scenario import ACTORS, Scenario
 

@@ -6,8 +6,10 @@ from dataclasses import replace
 import pytest
 
 import engine
-from engine import model, replay, workflows
-from engine.policy import Policy
+from engine.audit import replay
+from engine.casework import workflows
+from engine.kernel import model
+from engine.kernel.policy import Policy
 from tests.conftest import corpus_file
 from tests.scenario import ACTORS, OWNER, Scenario
 from tests.unit.test_process_owners import deploy, with_second_opinion

@@ -1,1 +1,0 @@
-"""Adapters for the engine's store interfaces: SQLAlchemy (SQLite, PostgreSQL) and memory."""
