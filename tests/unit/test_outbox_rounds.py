@@ -14,7 +14,7 @@ import engine
 from engine.correspondence import outbox
 from engine.kernel import model
 from engine.kernel.errors import Conflict, DeliveryFailed, InvalidInput
-from persistence import memory
+from persistence.memory import message_stores
 from tests.scenario import ACTORS, Scenario
 
 OFFICER = ACTORS["officer"]
@@ -150,14 +150,14 @@ def test_a_letter_that_breaks_unexpectedly_stays_pending_and_the_others_go(scena
 
 def test_a_round_stops_when_no_letter_can_be_claimed(scenario, monkeypatch, caplog):
     scenario.start(email="aysel@example.com")
-    claim_due, outages = memory._Outbox.claim_due, [OSError("database connection lost")] * 2
+    claim_due, outages = message_stores.Outbox.claim_due, [OSError("database connection lost")] * 2
 
     def database_gone_for_a_while(self, now, exclude):
         if outages:
             raise outages.pop()
         return claim_due(self, now, exclude)
 
-    monkeypatch.setattr(memory._Outbox, "claim_due", database_gone_for_a_while)
+    monkeypatch.setattr(message_stores.Outbox, "claim_due", database_gone_for_a_while)
     with caplog.at_level(logging.ERROR, logger="engine.outbox"):
         assert send(scenario, Server()).handled == 0  # it stopped at once, not trying again and again
     assert len(caplog.records) == 1 and len(outages) == 1
