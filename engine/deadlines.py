@@ -37,7 +37,7 @@ def merge(
     merged += known.values()  # promises, and timers no longer in the tree: facts stay facts
     merged = [_settled(d, finished, now, {t.key: t.state for t in reached}) for d in merged]
     settled = [d for d in merged if d.settled_at is not None]
-    drop = {id(d) for d in settled[:-MAX_SETTLED]} if len(settled) > MAX_SETTLED else set()
+    drop = {id(d) for d in settled[:-MAX_SETTLED]}  # the oldest beyond the last MAX_SETTLED
     return sorted((d for d in merged if id(d) not in drop), key=lambda d: (d.due, d.key))
 
 
