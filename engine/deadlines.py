@@ -57,7 +57,7 @@ def _settled(
     if fact.kind in TIMED:
         over = finished(fact.scope)
     else:  # a warning or a wait is over once it fired or was cancelled
-        over = states.get(fact.key, "gone") != "waiting"
+        over = states.get(fact.key) != "waiting"  # not reached again: gone
     return replace(fact, settled_at=now) if over else fact
 
 
