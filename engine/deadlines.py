@@ -108,7 +108,7 @@ def answer_by(deadlines: list[model.Deadline]) -> datetime | None:
 def review_by(deadlines: list[model.Deadline]) -> datetime | None:
     """The earliest binding deadline when it comes before the answer date (e.g. the 3-day review)."""
     binding = sorted(moved_due(d, deadlines) for d in deadlines if d.kind == "deadline" and d.binding)
-    return binding[0] if len(binding) > 1 and binding[0] < binding[-1] else None
+    return binding[0] if binding and binding[0] < binding[-1] else None
 
 
 def stage_deadline(
