@@ -73,9 +73,9 @@ def checkpoints(
     for stage, days in STAGES:
         fact, new_date = deadlines.stage_deadline(STAGE_TASKS[stage], case.deadlines, scopes or {})
         due = fact.due if fact else calendar.deadline(case.received_at, days)
-        days = calendar.working_days_between(case.received_at, due) if fact else days
-        point = _checkpoint(stage, days, due, done.get(stage), calendar, now)
-        points.append(replace(point, new_date=new_date) if new_date else point)
+        point = _checkpoint(stage, calendar.working_days_between(case.received_at, due), due, done.get(stage),
+                            calendar, now)  # fmt: skip
+        points.append(replace(point, new_date=new_date))
     return points
 
 

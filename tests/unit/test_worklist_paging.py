@@ -108,6 +108,8 @@ def test_a_count_at_the_limit_is_exact_and_a_page_beyond_shows_the_last(scenario
     refs = start_on_days(scenario, 1, 2, 3)
     listing = officer_list(scenario, per_page=2, count_limit=3, page=9)
     assert (listing.shown(listing.total), page(listing)) == ("3", (2, 2, False, refs[2:]))
+    last = officer_list(scenario, per_page=1, count_limit=3, page=3)  # a full last page, all counted
+    assert page(last) == (3, 3, False, refs[2:])
 
 
 def test_the_default_count_limit_is_a_thousand():
