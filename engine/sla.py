@@ -88,7 +88,7 @@ def milestones(events: list[model.Event]) -> dict[str, datetime]:
             done.setdefault("registration", event.at)
         if event.type != "task_completed":
             continue
-        stage = {REGISTER: "registration", RESPOND: "resolution"}.get(event.data.get("bpmn_id", ""))
+        stage = {REGISTER: "registration", RESPOND: "resolution"}.get(event.data.get("bpmn_id"))
         if event.data.get("bpmn_id") == REVIEW and not data.get("clarify"):
             stage = "review"
         if stage:
