@@ -119,6 +119,7 @@ def test_the_latest_promise_wins_even_when_it_is_an_earlier_date():
     assert deadlines.moved_due(resolution, [resolution, first]) == day(31)
     assert deadlines.moved_due(resolution, [resolution, second, first, other]) == day(27)
     assert deadlines.answer_by([resolution, first, second]) == day(27)
+    assert deadlines.review_by([resolution, first, second]) is None  # a new date is no review date
     assert deadlines.due_for_task("Task_Analyse", [resolution, first, second], SCOPES) == day(27)
 
 
