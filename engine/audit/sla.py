@@ -74,9 +74,9 @@ def checkpoints(
     for stage, days in STAGES:
         fact, new_date = deadlines.stage_deadline(STAGE_TASKS[stage], case.deadlines, scopes or {})
         due = fact.due if fact else calendar.deadline(case.received_at, days)
-        days = calendar.working_days_between(case.received_at, due) if fact else days
-        point = _checkpoint(stage, days, due, done.get(stage), calendar, now)
-        points.append(replace(point, new_date=new_date) if new_date else point)
+        point = _checkpoint(stage, calendar.working_days_between(case.received_at, due), due, done.get(stage),
+                            calendar, now)  # fmt: skip
+        points.append(replace(point, new_date=new_date))
     return points
 
 
@@ -89,7 +89,7 @@ def milestones(events: list[model.Event]) -> dict[str, datetime]:
             done.setdefault("registration", event.at)
         if event.type != "task_completed":
             continue
-        stage = {REGISTER: "registration", RESPOND: "resolution"}.get(event.data.get("bpmn_id", ""))
+        stage = {REGISTER: "registration", RESPOND: "resolution"}.get(event.data.get("bpmn_id"))
         if event.data.get("bpmn_id") == REVIEW and not data.get("clarify"):
             stage = "review"
         if stage:

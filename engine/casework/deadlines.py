@@ -38,7 +38,7 @@ def merge(
     merged += known.values()  # promises, and timers no longer in the tree: facts stay facts
     merged = [_settled(d, finished, now, {t.key: t.state for t in reached}) for d in merged]
     settled = [d for d in merged if d.settled_at is not None]
-    drop = {id(d) for d in settled[:-MAX_SETTLED]} if len(settled) > MAX_SETTLED else set()
+    drop = {id(d) for d in settled[:-MAX_SETTLED]}  # the oldest beyond the last MAX_SETTLED
     return sorted((d for d in merged if id(d) not in drop), key=lambda d: (d.due, d.key))
 
 
@@ -58,7 +58,7 @@ def _settled(
     if fact.kind in TIMED:
         over = finished(fact.scope)
     else:  # a warning or a wait is over once it fired or was cancelled
-        over = states.get(fact.key, "gone") != "waiting"
+        over = states.get(fact.key) != "waiting"  # not reached again: gone
     return replace(fact, settled_at=now) if over else fact
 
 
@@ -109,7 +109,7 @@ def answer_by(deadlines: list[model.Deadline]) -> datetime | None:
 def review_by(deadlines: list[model.Deadline]) -> datetime | None:
     """The earliest binding deadline when it comes before the answer date (e.g. the 3-day review)."""
     binding = sorted(moved_due(d, deadlines) for d in deadlines if d.kind == "deadline" and d.binding)
-    return binding[0] if len(binding) > 1 and binding[0] < binding[-1] else None
+    return binding[0] if binding and binding[0] < binding[-1] else None
 
 
 def stage_deadline(
