@@ -6,8 +6,10 @@ second, what a delay notice's new date moves, and which facts a step keeps, sett
 
 from datetime import datetime, timedelta, timezone
 
-from engine import deadlines, model, spiff
-from engine.calendar import WorkingCalendar
+from engine import spiff
+from engine.casework import deadlines
+from engine.kernel import model
+from engine.kernel.calendar import WorkingCalendar
 
 BAKU = timezone(timedelta(hours=4))
 STEP = datetime(2026, 3, 2, 10, tzinfo=BAKU)  # Monday 2 March 2026

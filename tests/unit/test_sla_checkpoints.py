@@ -7,8 +7,9 @@ latest new date a delay notice gave, and the report rows that sum them up.
 
 from datetime import datetime, timedelta, timezone
 
-from engine import model, sla
-from engine.calendar import WorkingCalendar
+from engine.audit import sla
+from engine.kernel import model
+from engine.kernel.calendar import WorkingCalendar
 
 BAKU = timezone(timedelta(hours=4))
 CALENDAR = WorkingCalendar()

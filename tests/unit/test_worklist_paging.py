@@ -6,8 +6,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import engine
-from engine import model, worklist
-from engine.errors import Conflict, InvalidInput, TaskNotFound
+from engine.casework import worklist
+from engine.kernel import model
+from engine.kernel.errors import Conflict, InvalidInput, TaskNotFound
 from tests.scenario import ACTORS
 
 BAKU = timezone(timedelta(hours=4))
