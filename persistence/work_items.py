@@ -70,7 +70,9 @@ class SqlWorkItems(SqlStore):
         w = t.work_items.c
         # Both orders follow ix_work_items_lane_due (forwards, or backwards with no due first).
         order = (
-            [w.due_at.desc().nulls_first(), w.created_at.desc()] if f.sort == "-due" else [w.due_at.asc().nulls_last(), w.created_at]
+            [w.due_at.desc().nulls_first(), w.created_at.desc()]
+            if f.sort == "-due"
+            else [w.due_at.asc().nulls_last(), w.created_at]
         )
         query = (
             select(t.work_items, t.cases.c.stage)

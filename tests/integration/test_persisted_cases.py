@@ -224,3 +224,15 @@ def test_two_owners_deploying_at_once_get_two_versions_or_a_clear_conflict(scena
     assert numbers in ([2, 3], [2]), outcomes
     if numbers == [2]:
         assert any("deploy again" in str(o) for o in outcomes), outcomes
+
+
+def test_tasks_without_a_due_date_come_first_when_the_latest_due_is_asked_first(scenario):
+    """As in memory and on PostgreSQL, also on SQLite (where NULL sorts as the smallest value)."""
+    cases = [scenario.start() for _ in range(3)]
+    undated = scenario.ready(cases[1].case_id)["Task_Review"]
+    with scenario.uow as uow:
+        uow.work_items.set_due(cases[1].case_id, {undated.task_id: None})
+        uow.commit()
+    latest_first = engine.task_list(engine.Filters(lanes=("officer",), sort="-due"), **scenario.deps).items
+    soonest_first = engine.task_list(engine.Filters(lanes=("officer",)), **scenario.deps).items
+    assert latest_first[0].case_id == soonest_first[-1].case_id == cases[1].case_id
