@@ -231,7 +231,7 @@ def _pow(base: Any, exp: Any, mod: Any = None) -> Any:
 def _round(number: Any, ndigits: Any = None) -> Any:
     if isinstance(ndigits, int) and abs(ndigits) > 1_000:  # round(1, -10**8) computes 10**10**8
         raise SandboxError("number of digits too large")
-    return round(number) if ndigits is None else round(number, ndigits)
+    return round(number, ndigits)
 
 
 def _sum(items: Any, start: Any = 0) -> Any:
