@@ -14,6 +14,12 @@ from engine.sandbox import SandboxError, check, evaluate, execute
 from engine.sandbox_guards import weight
 
 
+@pytest.fixture(autouse=True)
+def fresh_compile_cache():
+    """Each test compiles its scripts itself: none runs code an earlier test left compiled."""
+    sandbox._compile.cache_clear()
+
+
 def refusal(code: str, names: dict | None = None) -> str:
     """The message a script is stopped with; fails the test if it runs through."""
     with pytest.raises(SandboxError) as error:
@@ -157,6 +163,12 @@ def test_numbers_past_the_bit_limit_are_refused(code):
     assert refusal(code) == "number too large"
 
 
+def test_fractions_multiply_as_in_python_even_with_huge_integers():
+    assert execute("x = 1.5 * 2\ny = 0.5 * 0.5", {}) == {"x": 3.0, "y": 0.25}
+    code = "a = 2 ** 2047 * 2 ** 2047\nb = a + a\nx = 0.5 * b"
+    assert refusal(code) == "OverflowError: int too large to convert to float"
+
+
 def test_pow_with_a_modulus_and_round_give_python_s_results():
     result = execute("a = pow(3, 4, 5)\nb = round(2.567, 1000)\nc = round(2.5)\nd = round(1234, -1000)", {})
     assert (result["a"], result["b"], result["c"], result["d"]) == (1, 2.567, 2, 0)
@@ -279,6 +291,7 @@ def test_a_generator_left_behind_is_refused_with_a_hint():
         ("s = 'x' * 10**10\na = 1 + 1", "line 1: a value of 10,000,000,000 items exceeds the limit of 100,000"),
         ("x = 1\ns = [('x', 1) * 10**10]", "line 2: a value of 20,000,000,000 items exceeds the limit of 100,000"),
         ("x = 1\n\nn = -2 ** 10 ** 8", "line 3: number too large"),
+        ("x = [\n    1,\n    'x' * 10**10,\n]", "line 3: a value of 10,000,000,000 items exceeds the limit of 100,000"),
         ("x = 1 / 0", None),
         ("s = name * 10**10", None),
         ("x = 1\ny = x + 1", None),
@@ -286,6 +299,16 @@ def test_a_generator_left_behind_is_refused_with_a_hint():
 )
 def test_check_names_the_problem_a_deploy_reports(code, problem):
     assert check(code, "exec") == problem
+
+
+def test_check_of_an_expression_refuses_statements():
+    assert check("x = 1", "eval") == "Line 1: SyntaxError: invalid syntax at statement: 'x = 1'"
+
+
+def test_str_as_scripts_see_it_is_str_for_isinstance_and_issubclass():
+    script_str = sandbox.BUILTINS["str"]
+    assert isinstance("a", script_str) and not isinstance(1, script_str)
+    assert issubclass(str, script_str) and not issubclass(int, script_str)
 
 
 def test_check_of_an_expression_ignores_surrounding_blanks_but_not_of_a_script():
@@ -308,6 +331,12 @@ def test_forbidden_names_are_refused_even_where_they_would_fail_anyway():
 def test_a_bare_except_catches_the_script_s_errors_only():
     result = execute("try:\n    x = [][1]\nexcept:\n    x = 'caught'", {})
     assert result["x"] == "caught"
+    assert refusal("try:\n    x = [][1]\nexcept KeyError:\n    x = 'caught'") == "IndexError: list index out of range"
+
+
+def test_a_bare_except_does_not_catch_a_stop(monkeypatch):
+    fake_clock(monkeypatch, 0.0, 10.0)
+    assert refusal("while True:\n    try:\n        pass\n    except:\n        pass") == "stopped after 1 s (time limit)"
 
 
 # --- running: time, memory and calls ----------------------------------------------------------
@@ -367,7 +396,10 @@ def test_memory_is_read_in_bytes_from_the_peak_where_proc_is_missing(monkeypatch
     assert before * 1024 <= reading <= after * 1024
 
 
-def test_memory_is_the_resident_size_in_bytes():
+def test_memory_is_the_resident_size_in_bytes_not_the_peak():
+    """Memory an earlier run used and gave back does not count against the next one."""
+    big = bytearray(96 * 2**20)
+    del big
     with open("/proc/self/status") as status:
         rss = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:"))
     assert abs(sandbox._memory() - rss) < 8 * 2**20
