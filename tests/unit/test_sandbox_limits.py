@@ -80,6 +80,9 @@ def test_a_value_may_reach_the_length_limit_but_not_pass_it(at_limit, over_limit
     [
         ("s = ('x' * 100_000).replace('xx', '')", ""),
         ("s = ('x' * 100_000).replace('x', 'y', -1)", "y" * 100_000),
+        ("s = ('x' * 60_000).replace('x', 'yy', 0)", "x" * 60_000),
+        ("s = ''.expandtabs(200_000)", ""),
+        ("s = str.expandtabs('a\\tb', tabsize=2)", "a b"),
         ("s = 'ab'.replace('', '-')", "-a-b-"),
         ("s = ('x' * 100_000).translate({120: None})", ""),
         ("s = ('x' * 100_000).translate({120: 'y'})", "y" * 100_000),
@@ -108,6 +111,20 @@ def test_replacing_past_the_limit_is_refused_whatever_the_count():
 
 def test_joining_items_that_are_not_text_is_python_s_own_error():
     assert refusal("s = ''.join([1])") == "TypeError: sequence item 0: expected str instance, int found"
+
+
+def test_a_misused_method_gives_python_s_own_error():
+    assert refusal("x = 'x'.center([1], [2])") == "TypeError: 'list' object cannot be interpreted as an integer"
+
+
+def test_mro_is_refused_by_name():
+    """str.mro() would hand out the unguarded str type."""
+    assert refusal("x = str.mro()") == '"mro" is not allowed in the sandbox'
+
+
+def test_only_lists_and_dicts_may_be_written_to():
+    assert execute("d = {}\nd['a'] = 1\nl = [0]\nl[0] = 1\ndel l[0]", {}) == {"d": {"a": 1}, "l": []}
+    assert refusal("def f():\n    return 1\nf.x = 1") == "TypeError: attribute-less object (assign or del)"
 
 
 def test_growing_methods_are_checked_on_subclass_values_and_only_for_those_types():
