@@ -227,6 +227,7 @@ def test_widths_taken_from_the_arguments_are_refused(template):
 def test_a_script_may_leave_up_to_a_million_characters_of_data():
     """The result is measured as a list of the variables left: two brackets, two per variable."""
     assert execute("", {"a": "x" * 999_996})["a"] == "x" * 999_996
+    assert execute("", {"a": "x" * 999_996, "f": len})["f"] is len  # functions are not data
     assert refusal("", {"a": "x" * 999_997}) == "the script left more data than the limit of 1,000,000 characters"
 
 
@@ -460,6 +461,13 @@ def test_functions_handed_to_a_script_act_on_the_engine_s_own_objects():
     recorder = _Recorder()
     execute("record(1)", {"record": recorder.record})
     assert recorder.seen == [1]
+
+
+def test_a_script_cannot_change_data_nested_in_what_it_was_given():
+    case = {"case": {"tags": ["late"]}}
+    result = execute("case['tags'].append('urgent')", case)
+    assert result["case"] == {"tags": ["late", "urgent"]}
+    assert case == {"case": {"tags": ["late"]}}
 
 
 @pytest.mark.parametrize(
