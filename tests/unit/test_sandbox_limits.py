@@ -148,7 +148,7 @@ def test_growing_methods_are_checked_on_subclass_values_and_only_for_those_types
         "n = 0 ** 10 ** 9",
         "n = 2 ** -5000",
         "n = 1 << 4095",
-        "a = 2 ** 2047 * 2 ** 2047\nb = a + a\nn = b ** 1",
+        "a = 2 ** 2047 * 2 ** 2047\nb = a + a\nc = b + b\nn = c ** 1",
         "a = 2 ** 2047 * 2 ** 2047\nb = a + a\nn = pow(b, 2, 7)",
         "n = 2\nn **= 2048",
         "n = 1\nn <<= 4095",
@@ -164,6 +164,7 @@ def test_numbers_up_to_the_bit_limit_are_computed(code):
         "n = 2 ** 2047 * 2 ** 2048",
         "n = -(2 ** 2047) * 2 ** 2048",
         "n = 2 ** 2049",
+        "a = 2 ** 2048\nn = a ** 2",
         "n = (-2) ** 2049",
         "n = 2 ** 5000.0",
         "n = 1 << 4096",
@@ -252,6 +253,12 @@ def test_data_may_be_nested_fifty_levels_deep_and_no_more():
         evaluate("l", {"l": eval("[" * 52 + "]" * 52)})  # noqa: S307 - building test data
 
 
+def test_dicts_count_as_levels_too():
+    evaluate("d", {"d": eval("{'a': " * 50 + "1" + "}" * 50)})  # noqa: S307 - building test data
+    with pytest.raises(SandboxError, match=r"^data nested more than 50 levels deep$"):
+        evaluate("d", {"d": eval("{'a': " * 51 + "1" + "}" * 51)})  # noqa: S307 - building test data
+
+
 def test_an_error_message_of_up_to_a_thousand_characters_is_shown():
     """The message's arguments as a tuple: two brackets, two per argument, then the text."""
     assert refusal("raise ValueError('x' * 996)") == "ValueError: " + "x" * 996
@@ -269,6 +276,7 @@ def test_weight_estimates_the_text_length_of_each_kind_of_value():
     assert weight(2**30, 100) == 11
     assert weight(0, 100) == 1
     assert weight(1.5, 100) == weight(None, 100) == 24
+    assert weight({"a": [1, 1.5]}, 100) == 2 + 4 + 1 + (2 + 4 + 1 + 24)
 
 
 def test_weight_counts_on_until_it_is_past_the_limit_then_stops():
