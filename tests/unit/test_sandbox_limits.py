@@ -277,6 +277,7 @@ def test_weight_estimates_the_text_length_of_each_kind_of_value():
     assert weight(0, 100) == 1
     assert weight(1.5, 100) == weight(None, 100) == 24
     assert weight({"a": [1, 1.5]}, 100) == 2 + 4 + 1 + (2 + 4 + 1 + 24)
+    assert weight([{"a": 1}], 100) == 2 + 2 + (2 + 4 + 1 + 1)
 
 
 def test_weight_counts_on_until_it_is_past_the_limit_then_stops():
