@@ -32,6 +32,7 @@ MAX_MEMORY = 256 * 2**20  # bytes a run may add to the process
 MAX_RESULT = 1_000_000  # characters the data a script leaves behind may take as text
 CHECK_EVERY = 32  # traced lines between two looks at the clock and the memory
 MAX_CALL_DEPTH = 100  # nested calls of script functions: stop well before a RecursionError
+MAX_MESSAGE = 1_000  # characters of a script's error message shown
 FORBIDDEN_NAMES = frozenset(
     "open exec eval compile globals locals vars getattr setattr delattr type object "
     "input breakpoint help memoryview super classmethod staticmethod property".split()
@@ -121,7 +122,7 @@ def check(source: str, mode: str) -> str | None:
     source = source.strip() if mode == "eval" else source
     try:
         _compile(source, mode)
-        return _constant_problem(ast.parse(source, mode=mode))
+        return _constant_problem(ast.parse(source))  # compiled above: an expression parses as a script too
     except SandboxError as error:
         return str(error)
     except SyntaxError as error:
@@ -201,7 +202,7 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 def _memory() -> int:
     """Resident bytes of this process now (the peak where /proc is missing)."""
     try:
-        with open("/proc/self/statm", "rb") as statm:
+        with open("/proc/self/statm") as statm:
             return int(statm.read().split()[1]) * _PAGE
     except OSError:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -265,6 +266,6 @@ def _bounded(run: Callable[[], Any]) -> Any:
 
 def _describe(error: Exception) -> str:
     """The error's message, unless a script made it huge (str() of it would be huge too)."""
-    if weight(error.args, 1_000) > 1_000:
+    if weight(error.args, MAX_MESSAGE) > MAX_MESSAGE:
         return "(message too long to show)"
     return str(error)

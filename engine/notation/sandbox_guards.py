@@ -144,11 +144,11 @@ def _growth(name: str, owner: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
             items.append(item)
         return (items,)
     if name == "extend":
-        items = args[0] if isinstance(args[0], (*_SIZED, dict, set)) else list(args[0])
+        items = list(args[0])  # a generator, once
         _too_long(len(owner) + len(items))
         return (items,)
     if name == "replace" and len(args) >= 2 and isinstance(args[0], _SIZED) and isinstance(args[1], _SIZED):
-        count = owner.count(args[0]) if args[0] else len(owner) + 1
+        count = owner.count(args[0])  # an empty text occurs len(owner) + 1 times
         if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
             count = min(count, args[2])
         _too_long(len(owner) + count * max(0, len(args[1]) - len(args[0])))
@@ -231,7 +231,7 @@ def _pow(base: Any, exp: Any, mod: Any = None) -> Any:
 def _round(number: Any, ndigits: Any = None) -> Any:
     if isinstance(ndigits, int) and abs(ndigits) > 1_000:  # round(1, -10**8) computes 10**10**8
         raise SandboxError("number of digits too large")
-    return round(number) if ndigits is None else round(number, ndigits)
+    return round(number, ndigits)
 
 
 def _sum(items: Any, start: Any = 0) -> Any:
