@@ -29,6 +29,16 @@ def bundled_forms() -> dict[str, bytes]:
     return {f"forms/{p.name}": p.read_bytes() for p in sorted((BPMN_FILE.parent / "forms").glob("*.form"))}
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fresh_compiled_scripts():
+    """Under make mutate each test compiles scripts anew: a cache filled before the mutant was
+    switched on would hide it (mutmut runs the tests in forks of one warmed-up process)."""
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        from engine.notation import sandbox
+
+        sandbox._compile.cache_clear()
+
+
 @pytest.fixture(autouse=True)
 def history_keys() -> chain_keys.Keyring:
     """The test keyring, as the composition root hands it to the engine (a test may change it)."""

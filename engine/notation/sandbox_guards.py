@@ -31,6 +31,7 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add, "%": operator.mod,
 }  # fmt: skip
 _SIZED = (str, bytes, list, tuple)
+_MISSING = object()  # no default given: a missing attribute is an AttributeError, as in Python
 _CONVERSION = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d*)(?:\.(\*|\d*))?")
 
 
@@ -177,10 +178,14 @@ def _growing(obj: Any, name: str) -> bool:
     return any(issubclass(kind, base) and name in names for base, names in _GROWING.items())
 
 
-def _getattr(obj: Any, name: str, default: Any = None) -> Any:
+def _getattr(obj: Any, name: str, default: Any = _MISSING) -> Any:
     if name == "mro":  # str.mro() would hand out the unguarded str type
         raise SandboxError('"mro" is not allowed in the sandbox')
-    value = safer_getattr(obj, name, default)
+    value = safer_getattr(obj, name, _MISSING)
+    if value is _MISSING:  # RestrictedPython's default would quietly turn a misspelt name into None
+        if default is _MISSING:
+            raise AttributeError(f"{type(obj).__name__!r} object has no attribute {name!r}")
+        return default
     if not _growing(obj, name):
         return value
     if isinstance(obj, type):  # str.join(sep, items): the same checks as sep.join(items)

@@ -265,3 +265,10 @@ def test_a_runaway_script_is_stopped_by_the_real_limit_of_one_second():
     assert "error" in outcome, "the script still ran 15 s after it started"
     assert "stopped after 1 s (time limit)" in str(outcome["error"])
     assert 1.0 <= float(outcome["seconds"]) < 15
+
+
+def test_a_misspelt_attribute_is_an_error_that_names_it_not_a_silent_none():
+    with pytest.raises(SandboxError) as error:
+        execute("x = data.itemz", {"data": {"a": 1}})
+    assert "'dict' object has no attribute 'itemz'" in str(error.value)
+    assert evaluate("data.get('a')", {"data": {"a": 1}}) == 1
