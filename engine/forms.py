@@ -215,15 +215,15 @@ def _feel_to_python(expression: str) -> str | None:
     if not source.startswith("="):
         return None
     out, position, source = [], 0, source[1:]
-    words = {"and": "and", "or": "or", "not": "not", "true": "True", "false": "False", "null": "None"}
-    while position < len(source.rstrip()):
+    words = {"true": "True", "false": "False", "null": "None"}  # and, or, not: the same in Python
+    while position < len(source):
         match = _FEEL_TOKENS.match(source, position)
         if not match:
             return None
         symbol, string, name, number = match.groups()
         out.append("==" if symbol == "=" else symbol or string or number or words.get(name, name))
         position = match.end()
-    python = " ".join(t for t in out if t)
+    python = " ".join(out)
     return python if bpmn_checks.condition_problem(python) is None else None
 
 
