@@ -69,10 +69,9 @@ class WorkingCalendar:
     def working_days_between(self, start: datetime, end: datetime) -> int:
         """Working days from the local day of `start` to that of `end`; negative when past."""
         first, last = self.local_date(start), self.local_date(end)
-        sign = 1 if last >= first else -1
-        first, last = min(first, last), max(first, last)
-        days = sum(self.is_working_day(first + timedelta(days=i)) for i in range(1, (last - first).days + 1))
-        return sign * days
+        if last < first:
+            return -self.working_days_between(end, start)
+        return sum(self.is_working_day(first + timedelta(days=i)) for i in range(1, (last - first).days + 1))
 
 
 def parse_moment(value: str | datetime) -> datetime:
