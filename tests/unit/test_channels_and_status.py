@@ -126,3 +126,20 @@ def test_an_address_matches_whatever_its_case_and_the_spaces_around_the_one_on_f
 )
 def test_a_phone_number_matches_on_its_last_nine_digits_and_has_at_least_seven(phone, contact, kind):
     assert status.matching_contact(on_file(phone=phone), contact) == kind
+
+
+def test_a_contact_is_read_up_to_254_characters_the_longest_address():
+    """The longest address there is (254 characters) is compared in full, to its last character."""
+    longest = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 58 + ".az"
+    assert len(longest) == 254
+    assert status.matching_contact(on_file(email=longest), longest) == "email"
+    assert status.matching_contact(on_file(email=longest), longest[:-1]) is None
+    assert status.matching_contact(on_file(email=longest), longest + "x") is None  # compared as typed
+
+
+def test_the_status_check_reads_at_most_254_characters_of_the_contact(scenario):
+    """Beyond the longest address nothing typed is read (the lookup's work stays bounded)."""
+    case = scenario.start()
+    padded = "0505551234" + " " * 244  # 254 characters: the digits after them are not read
+    assert engine.check_status(case.reference, padded + "99", **scenario.deps) is not None
+    assert engine.check_status(case.reference, padded[:-1] + "99", **scenario.deps) is None
