@@ -197,8 +197,10 @@ def _date_check(component: Mapping[str, Any], today: date, calendar: WorkingCale
     too_late = f"Must not lie in the future (after {today})." if latest == today else f"Must be {latest} or earlier."
 
     def check(value: date) -> None:
-        if value < earliest or value > latest:
-            raise ValidationError(too_early if value < earliest else too_late)
+        if value < earliest:
+            raise ValidationError(too_early)
+        if value > latest:
+            raise ValidationError(too_late)
         if promised and calendar is not None and not calendar.is_working_day(value):
             after = calendar.add_working_days(value, 1).isoformat()
             raise ValidationError(f"{value.isoformat()} is not a working day; the next working day is {after}.")
