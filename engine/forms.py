@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from engine import bpmn_checks, sandbox, text
 from engine.calendar import WorkingCalendar
@@ -121,7 +121,7 @@ def _schema(form: Mapping[str, Any], visible: tuple[str, ...], today: date, cale
         if len(_schemas) > 512:
             _schemas.clear()
         by_key = {c["key"]: c for c in components(form)}
-        schema = Schema.from_dict({k: _field(by_key[k], today, calendar) for k in visible})(unknown=RAISE)
+        schema = Schema.from_dict({k: _field(by_key[k], today, calendar) for k in visible})()  # refuses unknown fields
         cached = _schemas[key] = (form, schema)
     return cached[1]
 
@@ -234,15 +234,11 @@ def _hidden(component: Mapping[str, Any], data: Mapping[str, Any]) -> bool:
     python = _feel_to_python(hide) if hide else None
     if python is None:
         return False
-    names = {**{c: None for c in _names(python)}, **data}
+    names = {**dict.fromkeys(re.findall(r"[A-Za-z_]\w*", python)), **data}  # a field left out is null
     try:
         return bool(sandbox.evaluate(python, names))
     except sandbox.SandboxError:
         return False
-
-
-def _names(python: str) -> set[str]:
-    return set(re.findall(r"[A-Za-z_]\w*", python)) - {"and", "or", "not", "True", "False", "None"}
 
 
 __all__ = ["components", "check_form", "validate_data", "EXCLUDE"]
