@@ -300,6 +300,28 @@ def test_a_field_hidden_by_its_feel_condition_is_neither_required_nor_taken(hide
         assert refused(conditional(hide), data) == {"why": ["Missing data for required field."]}
 
 
+@pytest.mark.parametrize(
+    ("hide", "data"),
+    [("=done = true", {"done": "on"}), ("=done = false", {"done": "off"}), ("=mode = null", {})],
+)
+def test_feel_literals_stay_literals_whatever_the_fields_are_called(hide, data):
+    """true, false and null are values, even in a form with fields named like them (in any case)."""
+    namesakes = [{"type": "textfield", "key": k} for k in ("true", "TRUE", "false", "FALSE", "none", "NONE")]
+    with_namesakes = conditional(hide)
+    with_namesakes["components"] += namesakes
+    typed = dict(data, **{c["key"]: "x" for c in namesakes})
+    assert "why" not in taken(with_namesakes, typed)
+
+
+def test_a_condition_may_name_fields_in_any_case():
+    upper = form(
+        {"type": "textfield", "key": "Mode"},
+        {"type": "textfield", "key": "why", "validate": {"required": True}, "conditional": {"hide": "=Mode = null"}},
+    )
+    assert taken(upper, {}) == {}
+    assert refused(upper, {"Mode": "x"}) == {"why": ["Missing data for required field."]}
+
+
 @pytest.mark.parametrize("tick", ["true", "TRUE", "on", "1", "yes", True])
 def test_a_ticked_checkbox_is_true_for_conditions_however_the_client_spells_it(tick):
     assert "why" not in taken(conditional("=done"), {"done": tick})
@@ -364,6 +386,13 @@ def test_a_promised_date_must_be_a_working_day_when_a_calendar_is_given():
     assert taken(promised, {"d": "2026-03-31"}, calendar=baku) == {"d": "2026-03-31"}
     happened = form({"type": "datetime", "key": "d"})  # what happened may have happened on a Saturday
     assert taken(happened, {"d": "2026-03-14"}, calendar=baku) == {"d": "2026-03-14"}
+
+
+def test_the_same_form_on_the_same_day_checks_working_days_only_with_a_calendar():
+    promised = form({"type": "datetime", "key": "d", "disallowPassedDates": True})
+    assert taken(promised, {"d": "2026-03-21"}) == {"d": "2026-03-21"}
+    assert list(refused(promised, {"d": "2026-03-21"}, calendar=WorkingCalendar())) == ["d"]
+    assert taken(promised, {"d": "2026-03-21"}) == {"d": "2026-03-21"}
 
 
 def test_the_range_a_page_offers_starts_on_the_next_working_day_only_for_promised_dates():
