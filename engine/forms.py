@@ -174,7 +174,7 @@ def date_limits(component: Mapping[str, Any], today: date) -> tuple[date, date]:
     """
     if component.get("disallowPassedDates"):
         return today, today + LATEST_AHEAD
-    future = str((component.get("properties") or {}).get("allowFutureDates", "")).lower() == "true"
+    future = str((component.get("properties") or {}).get("allowFutureDates")).lower() == "true"
     return EARLIEST_DATE, today + LATEST_AHEAD if future else today
 
 
