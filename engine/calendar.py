@@ -38,14 +38,12 @@ class WorkingCalendar:
         return holidays.country_holidays(self.country)
 
     def is_working_day(self, day: date) -> bool:
-        known = self._known.get(day)
-        if known is None:
+        if day not in self._known:  # calendars are immutable once built: remember each day
             if day in self.extra_working_days or day in self.extra_days_off:
-                known = day in self.extra_working_days
+                self._known[day] = day in self.extra_working_days
             else:
-                known = bool(self._holidays.is_working_day(day))
-            self._known[day] = known  # calendars are immutable once built: remember each day
-        return known
+                self._known[day] = bool(self._holidays.is_working_day(day))
+        return self._known[day]
 
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()
