@@ -430,3 +430,16 @@ def test_the_schema_cache_stays_bounded():
         forms._schema(text, ("t",), date.fromordinal(MONDAY.toordinal() + day), None)
         sizes.add(len(forms._schemas))
     assert max(sizes) == 513 and min(sizes) == 1
+
+
+def test_each_form_s_schema_is_built_once_per_day_and_kept_beside_the_others():
+    """Costly to build: the same form on the same day reuses its schema, even with other forms checked in between."""
+    forms._schemas.clear()  # far from the bound, whatever ran before
+    strict, lax = (
+        form({"type": "textfield", "key": "t", "validate": {"maxLength": 1}}),
+        form({"type": "textfield", "key": "t"}),
+    )
+    first_strict, first_lax = forms._schema(strict, ("t",), MONDAY, None), forms._schema(lax, ("t",), MONDAY, None)
+    assert forms._schema(strict, ("t",), MONDAY, None) is first_strict
+    assert forms._schema(lax, ("t",), MONDAY, None) is first_lax
+    assert forms._schema(strict, ("t",), SATURDAY, None) is not first_strict  # another day, another schema
