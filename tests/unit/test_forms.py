@@ -224,8 +224,9 @@ def test_numbers_outside_the_form_s_range_are_refused():
     assert refused(amount, {"n": "many"}) == {"n": ["Not a valid number."]}
 
 
-def test_a_choice_must_be_one_of_the_form_s_values_even_numeric_ones():
-    choice = form({"type": "radio", "key": "r", "values": [{"value": 1}, {"value": "b"}]})
+@pytest.mark.parametrize("kind", ["radio", "select"])
+def test_a_choice_must_be_one_of_the_form_s_values_even_numeric_ones(kind):
+    choice = form({"type": kind, "key": "r", "values": [{"value": 1}, {"value": "b"}]})
     assert taken(choice, {"r": "1"}) == {"r": "1"}
     assert refused(choice, {"r": "c"}) == {"r": ["Must be one of: 1, b."]}
     tags = form({"type": "taglist", "key": "t", "values": [{"value": "a"}, {"value": "b"}]})
