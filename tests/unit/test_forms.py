@@ -307,7 +307,7 @@ def test_a_field_hidden_by_its_feel_condition_is_neither_required_nor_taken(hide
 )
 def test_feel_literals_stay_literals_whatever_the_fields_are_called(hide, data):
     """true, false and null are values, even in a form with fields named like them (in any case)."""
-    namesakes = [{"type": "textfield", "key": k} for k in ("true", "TRUE", "false", "FALSE", "none", "NONE")]
+    namesakes = [{"type": "textfield", "key": k} for k in ("true", "TRUE", "false", "FALSE", "null", "none", "NONE")]
     with_namesakes = conditional(hide)
     with_namesakes["components"] += namesakes
     typed = dict(data, **{c["key"]: "x" for c in namesakes})
