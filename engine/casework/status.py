@@ -17,6 +17,7 @@ from engine.kernel.policy import Policy
 
 CUSTOMER = model.Actor("customer")
 PHONE_DIGITS = 9  # a national number in Azerbaijan: 50 555 12 34, with or without +994 / 0
+NOTHING_ON_FILE = model.PersonalData("", "")  # an unknown case or an erased customer: no contact to match
 
 
 def check_status(
@@ -46,7 +47,7 @@ def _case_or_none(uow: ports.UnitOfWork, reference: str) -> model.Case | None:
 
 def matching_contact(personal: model.PersonalData | None, contact: str) -> str | None:
     """'email' or 'phone' when `contact` is the customer's, else None (constant-time comparisons)."""
-    on_file = personal if personal is not None and personal.erased_at is None else model.PersonalData("", "")
+    on_file = personal if personal is not None and personal.erased_at is None else NOTHING_ON_FILE
     email_ok = hmac.compare_digest(contact.casefold().encode(), on_file.email.strip().casefold().encode())
     phone_ok = hmac.compare_digest(_phone_key(contact).encode(), _phone_key(on_file.phone).encode())
     if email_ok and on_file.email.strip():
@@ -58,7 +59,5 @@ def matching_contact(personal: model.PersonalData | None, contact: str) -> str |
 
 def _phone_key(text: str) -> str:
     """The last 9 digits of a phone number, so +994 50 555 12 34 and 050-555-12-34 match."""
-    if "@" in text:
-        return ""
     digits = re.sub(r"\D", "", text)
-    return digits[-PHONE_DIGITS:] if len(digits) >= 7 else ""
+    return digits[-PHONE_DIGITS:] if len(digits) >= 7 and "@" not in text else ""

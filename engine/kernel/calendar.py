@@ -38,14 +38,12 @@ class WorkingCalendar:
         return holidays.country_holidays(self.country)
 
     def is_working_day(self, day: date) -> bool:
-        known = self._known.get(day)
-        if known is None:
+        if day not in self._known:  # calendars are immutable once built: remember each day
             if day in self.extra_working_days or day in self.extra_days_off:
-                known = day in self.extra_working_days
+                self._known[day] = day in self.extra_working_days
             else:
-                known = bool(self._holidays.is_working_day(day))
-            self._known[day] = known  # calendars are immutable once built: remember each day
-        return known
+                self._known[day] = bool(self._holidays.is_working_day(day))
+        return self._known[day]
 
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()
@@ -69,10 +67,9 @@ class WorkingCalendar:
     def working_days_between(self, start: datetime, end: datetime) -> int:
         """Working days from the local day of `start` to that of `end`; negative when past."""
         first, last = self.local_date(start), self.local_date(end)
-        sign = 1 if last >= first else -1
-        first, last = min(first, last), max(first, last)
-        days = sum(self.is_working_day(first + timedelta(days=i)) for i in range(1, (last - first).days + 1))
-        return sign * days
+        if last < first:
+            return -self.working_days_between(end, start)
+        return sum(self.is_working_day(first + timedelta(days=i)) for i in range(1, (last - first).days + 1))
 
 
 def parse_moment(value: str | datetime) -> datetime:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from engine.kernel import text
 from engine.kernel.calendar import WorkingCalendar
@@ -122,7 +122,7 @@ def _schema(form: Mapping[str, Any], visible: tuple[str, ...], today: date, cale
         if len(_schemas) > 512:
             _schemas.clear()
         by_key = {c["key"]: c for c in components(form)}
-        schema = Schema.from_dict({k: _field(by_key[k], today, calendar) for k in visible})(unknown=RAISE)
+        schema = Schema.from_dict({k: _field(by_key[k], today, calendar) for k in visible})()  # refuses unknown fields
         cached = _schemas[key] = (form, schema)
     return cached[1]
 
@@ -175,7 +175,7 @@ def date_limits(component: Mapping[str, Any], today: date) -> tuple[date, date]:
     """
     if component.get("disallowPassedDates"):
         return today, today + LATEST_AHEAD
-    future = str((component.get("properties") or {}).get("allowFutureDates", "")).lower() == "true"
+    future = str((component.get("properties") or {}).get("allowFutureDates")).lower() == "true"
     return EARLIEST_DATE, today + LATEST_AHEAD if future else today
 
 
@@ -198,8 +198,10 @@ def _date_check(component: Mapping[str, Any], today: date, calendar: WorkingCale
     too_late = f"Must not lie in the future (after {today})." if latest == today else f"Must be {latest} or earlier."
 
     def check(value: date) -> None:
-        if value < earliest or value > latest:
-            raise ValidationError(too_early if value < earliest else too_late)
+        if value < earliest:
+            raise ValidationError(too_early)
+        if value > latest:
+            raise ValidationError(too_late)
         if promised and calendar is not None and not calendar.is_working_day(value):
             after = calendar.add_working_days(value, 1).isoformat()
             raise ValidationError(f"{value.isoformat()} is not a working day; the next working day is {after}.")
@@ -216,15 +218,15 @@ def _feel_to_python(expression: str) -> str | None:
     if not source.startswith("="):
         return None
     out, position, source = [], 0, source[1:]
-    words = {"and": "and", "or": "or", "not": "not", "true": "True", "false": "False", "null": "None"}
-    while position < len(source.rstrip()):
+    words = {"true": "True", "false": "False", "null": "None"}  # and, or, not: the same in Python
+    while position < len(source):
         match = _FEEL_TOKENS.match(source, position)
         if not match:
             return None
         symbol, string, name, number = match.groups()
         out.append("==" if symbol == "=" else symbol or string or number or words.get(name, name))
         position = match.end()
-    python = " ".join(t for t in out if t)
+    python = " ".join(out)
     return python if bpmn_checks.condition_problem(python) is None else None
 
 
@@ -233,15 +235,11 @@ def _hidden(component: Mapping[str, Any], data: Mapping[str, Any]) -> bool:
     python = _feel_to_python(hide) if hide else None
     if python is None:
         return False
-    names = {**{c: None for c in _names(python)}, **data}
+    names = {**dict.fromkeys(re.findall(r"[A-Za-z_]\w*", python)), **data}  # a field left out is null
     try:
         return bool(sandbox.evaluate(python, names))
     except sandbox.SandboxError:
         return False
-
-
-def _names(python: str) -> set[str]:
-    return set(re.findall(r"[A-Za-z_]\w*", python)) - {"and", "or", "not", "True", "False", "None"}
 
 
 __all__ = ["components", "check_form", "validate_data", "EXCLUDE"]

@@ -5,6 +5,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import engine
+from engine.casework import status
+from engine.kernel import model
 from engine.kernel.errors import InvalidInput
 
 BAKU = timezone(timedelta(hours=4))
@@ -78,3 +80,67 @@ def test_a_delayed_case_tells_the_reason_and_the_new_date(scenario):
     answer = engine.check_status(case.reference, "+994505551234", **scenario.deps)
     assert (answer.delay_reason, answer.new_date) == ("Waiting for the lab", "2026-03-31")
     assert answer.next_deadline is not None
+
+
+def test_the_reference_and_contact_are_taken_with_stray_spaces(scenario):
+    """What a customer pastes: spaces around the reference or the contact do not turn them away."""
+    case = scenario.start(email="aysel@example.az")
+    for contact in ("  +994 50 555 12 34  ", "\taysel@example.az "):
+        assert engine.check_status(f"  {case.reference.lower()} \n", contact, **scenario.deps) is not None
+    events = [e for e in scenario.view(case.case_id).events if e.type == "status_requested"]
+    assert [e.data["told"] for e in events] == ["", ""]  # nothing was told by staff: the customer looked
+
+
+def on_file(phone="", email="", erased=False):
+    erased_at = datetime(2026, 3, 2, tzinfo=BAKU) if erased else None
+    return model.PersonalData("p-1", "c-1", phone=phone, email=email, erased_at=erased_at)
+
+
+def test_erased_contacts_match_nothing():
+    """After erasure the phone and e-mail given at intake no longer open the status."""
+    kept = on_file(phone="+994 50 555 12 34", email="aysel@example.az")
+    gone = on_file(phone="+994 50 555 12 34", email="aysel@example.az", erased=True)
+    assert (status.matching_contact(kept, "0505551234"), status.matching_contact(kept, "aysel@example.az")) == (
+        "phone",
+        "email",
+    )
+    assert status.matching_contact(gone, "0505551234") is None
+    assert status.matching_contact(gone, "aysel@example.az") is None
+    assert status.matching_contact(None, "") is None
+
+
+def test_an_address_matches_whatever_its_case_and_the_spaces_around_the_one_on_file():
+    assert status.matching_contact(on_file(email=" Aysel@Example.AZ "), "aysel@example.az") == "email"
+    assert status.matching_contact(on_file(email="aysel@example.az"), "aysel@example.az.") is None
+    assert status.matching_contact(on_file(phone="+994 50 555 12 34"), "") is None  # no e-mail on file, none given
+
+
+@pytest.mark.parametrize(
+    ("phone", "contact", "kind"),
+    [
+        ("5551234", "555-12-34", "phone"),  # a 7-digit number on file: the shortest there is
+        ("555123", "555123", None),  # fewer than 7 digits is no phone number
+        ("555123", "", None),
+        ("+994 50 555 12 34", "505551234@mail.az", None),  # an address is never read as a phone number
+        ("+994 50 555 12 34", "+994 50 555 12 34 @", None),
+    ],
+)
+def test_a_phone_number_matches_on_its_last_nine_digits_and_has_at_least_seven(phone, contact, kind):
+    assert status.matching_contact(on_file(phone=phone), contact) == kind
+
+
+def test_a_contact_is_read_up_to_254_characters_the_longest_address():
+    """The longest address there is (254 characters) is compared in full, to its last character."""
+    longest = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 58 + ".az"
+    assert len(longest) == 254
+    assert status.matching_contact(on_file(email=longest), longest) == "email"
+    assert status.matching_contact(on_file(email=longest), longest[:-1]) is None
+    assert status.matching_contact(on_file(email=longest), longest + "x") is None  # compared as typed
+
+
+def test_the_status_check_reads_at_most_254_characters_of_the_contact(scenario):
+    """Beyond the longest address nothing typed is read (the lookup's work stays bounded)."""
+    case = scenario.start()
+    padded = "0505551234" + " " * 244  # 254 characters: the digits after them are not read
+    assert engine.check_status(case.reference, padded + "99", **scenario.deps) is not None
+    assert engine.check_status(case.reference, padded[:-1] + "99", **scenario.deps) is None
