@@ -20,12 +20,10 @@ from engine.casework.cases import (
     list_work_items,
     open_task,
     process_diagram,
-    record_status_request,
     show_case,
     start_case,
-    status_answer,
 )
-from engine.casework.status import check_status
+from engine.casework.status import check_status, record_status_request, status_answer
 from engine.casework.timers import fire_due_timers
 from engine.casework.worklist import Filters, claim_task, task_list
 from engine.correspondence.inbound import (

@@ -1,4 +1,4 @@
-"""Use cases of a complaint: start it, complete its tasks, answer a status request, show it."""
+"""Use cases of a complaint: start it, complete its tasks, open a task, show it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from engine import spiff
 from engine.casework import deadlines, workflows
-from engine.casework.intake import validate_intake, validate_status_request
+from engine.casework.intake import validate_intake
 from engine.kernel import access, model, ports
 from engine.kernel.clock import Clock
 from engine.kernel.errors import (
@@ -169,51 +169,6 @@ def _workable(
     return case, item
 
 
-def record_status_request(
-    reference: str,
-    channel: str,
-    *,
-    requester: str,
-    actor: model.Actor,
-    uow: ports.UnitOfWork,
-    clock: Clock,
-    policy: Policy,
-    told: str = "",
-) -> model.StatusAnswer:
-    """Answer "where is my complaint?" and record that it was asked (POLICY.md §4)."""
-    access.require_status_requests(actor)
-    request = validate_status_request(channel, requester, told)
-    with uow:
-        case = uow.cases.by_reference(reference)
-        answer, workflow = note_status_request(case, request, actor=actor, uow=uow, clock=clock, policy=policy)
-        uow.commit()
-    workflows.keep(case, workflow, policy)
-    return answer
-
-
-def note_status_request(
-    case: model.Case,
-    request: dict[str, Any],
-    *,
-    actor: model.Actor,
-    uow: ports.UnitOfWork,
-    clock: Clock,
-    policy: Policy,
-) -> tuple[model.StatusAnswer, Any]:
-    """Inside the caller's transaction: deliver a status request to the process and record it."""
-    now = clock.now()
-    version = uow.versions.get(case.version_id)
-    workflow = workflows.take(case, version, policy)
-    before = workflows.ready_ids(workflow)
-    with spiff.running(workflow, now):
-        _, thrown = spiff.send_message(workflow, "status_request", request)
-    changes = workflows.project(case, version, workflow, thrown, now, before)
-    data = dict(request, after=changes.after)
-    events = [history.record(case, "status_requested", actor.id, now, data, sealed=("requester", "told"))]
-    workflows.store(uow, case, events, changes, new=False)
-    return status_answer(case, uow.events.for_case(case.id)), workflow
-
-
 @dataclass(frozen=True)
 class TaskPage:
     """What a person needs to work on one task: the case, the task, its form, prefilled values."""
@@ -242,16 +197,6 @@ def process_diagram(reference_or_id: str, *, uow: ports.UnitOfWork) -> bytes:
     """The BPMN XML of the version a case runs on (read only)."""
     with uow:
         return uow.versions.get(_find(uow, reference_or_id).version_id).bpmn_xml
-
-
-def status_answer(case: model.Case, events: list[model.Event]) -> model.StatusAnswer:
-    """Stage, the date we answer by (the case's binding deadline, moved by any delay) and the latest delay."""
-    delays = [e.data["data"] for e in events if e.type == "task_completed" and "new_date" in e.data.get("data", {})]
-    latest = deadlines.answer_by(case.deadlines)
-    delay = delays[-1] if delays else {}
-    return model.StatusAnswer(
-        case.reference, case.stage, case.status, latest, delay.get("delay_reason"), delay.get("new_date")
-    )
 
 
 def show_case(reference_or_id: str, *, uow: ports.UnitOfWork) -> model.CaseView:
