@@ -248,20 +248,23 @@ def _bounded(run: Callable[[], Any]) -> Any:
     sys.settrace(calls)
     try:
         return run()
-    except SandboxTimeout:
-        raise SandboxError(stopped) from None
-    except MemoryError:
-        raise SandboxError("stopped: out of memory") from None
-    except RecursionError:
-        raise SandboxError("stopped: functions call each other too deeply") from None
     except SandboxError:
         raise
-    except Exception as error:  # the script's own error, reported without a traceback
-        if stopped:  # e.g. a NameError raised while the script was handling our stop
-            raise SandboxError(stopped) from None
-        raise SandboxError(f"{type(error).__name__}: {_describe(error)}") from None
+    except (SandboxTimeout, Exception) as error:  # reported without a traceback
+        raise _failure(error, stopped) from None
     finally:
         sys.settrace(previous)
+
+
+def _failure(error: BaseException, stopped: str) -> SandboxError:
+    """What the user reads when a script was stopped, ran out of room, or failed by itself."""
+    if isinstance(error, MemoryError):
+        return SandboxError("stopped: out of memory")
+    if isinstance(error, RecursionError):
+        return SandboxError("stopped: functions call each other too deeply")
+    if stopped:  # our stop, or e.g. a NameError raised while the script was handling it
+        return SandboxError(stopped)
+    return SandboxError(f"{type(error).__name__}: {_describe(error)}")
 
 
 def _describe(error: Exception) -> str:
