@@ -26,11 +26,13 @@ test: $(STAMP)
 	scripts/ensure-chromium.sh
 	$(BIN)/ruff check engine persistence web tests bench scripts bootstrap.py wsgi.py
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_sizes.py
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine persistence web tests bench scripts bootstrap.py wsgi.py
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_sizes.py
 
 bench: $(STAMP)
 	scripts/ensure-postgres.sh
