@@ -2,7 +2,7 @@
 # make mutate: mutation testing of the modules that carry a promise to users ([tool.mutmut] in
 # pyproject.toml), then the score. Long (about an hour on two cores); not part of make test.
 #   scripts/mutate.sh                      every mutant, from a fresh copy
-#   scripts/mutate.sh 'engine.status*'     only these mutants, keeping earlier results
+#   scripts/mutate.sh 'engine.casework.status*'   only these mutants, keeping earlier results
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export COMPLAINTS_SHARED="${COMPLAINTS_SHARED:-$(cd .. && pwd)/shared}"
