@@ -124,3 +124,19 @@ def test_scrubbing_replaces_only_a_sealed_value_under_its_own_field_name():
         "items": [{"answer": history.TOMBSTONE, "note": "kept"}, "Ganjlik", {"deep": {"note": history.TOMBSTONE}}],
     }  # fmt: skip
     assert data["note"] == f"Told {NAME}"  # a copy: the original is left alone
+
+
+def test_a_case_whose_record_parts_from_its_own_replay_is_erased_by_name_and_keeps_the_rest(scenario):
+    """Erasure cannot rebuild the state of a case that no longer replays: it scrubs the customer's
+    texts out of the stored state instead, and leaves everything else as it was."""
+    case = closed_case_mentioning_the_customer(scenario)
+    with scenario.uow as uow:
+        stored = uow.cases.get(case.case_id)
+        assert NAME in str(stored.state)
+        stored.state = dict(stored.state, found_by_the_auditor="kept as stored")  # the record parts
+        uow.cases.save(stored)
+        uow.commit()
+    erase(scenario, case)
+    state = scenario.view(case.case_id).case.state
+    assert NAME not in str(state)
+    assert state["found_by_the_auditor"] == "kept as stored"  # scrubbed in place, not replayed over
